@@ -1,0 +1,1 @@
+"""Inbound mail: parse (MIME, charsets, HTML), reply text, bounces, auto-replies, correlate, act."""
