@@ -140,6 +140,11 @@ class Case(Base):
     paused_reason: Mapped[str | None] = mapped_column(Text)
     paused_until: Mapped[datetime | None]
     promised_date: Mapped[date | None] = mapped_column(Date)
+    # A one-off template for the next send (promise_missed, payment_not_received), then the ladder again.
+    next_template: Mapped[str | None] = mapped_column(String(64))
+    # A settlement offered by finance: a reduced amount with its own deadline.
+    settlement_amount: Mapped[Decimal | None]
+    settlement_due: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

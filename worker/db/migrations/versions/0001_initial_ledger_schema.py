@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 01:32:01.934863
+Create Date: 2026-11-23 01:34:24.118787
 """
 
 from collections.abc import Sequence
@@ -106,6 +106,9 @@ def upgrade() -> None:
     sa.Column('paused_reason', sa.Text(), nullable=True),
     sa.Column('paused_until', worker.db.models.UtcDateTime(timezone=True), nullable=True),
     sa.Column('promised_date', sa.Date(), nullable=True),
+    sa.Column('next_template', sa.String(length=64), nullable=True),
+    sa.Column('settlement_amount', sa.Numeric(precision=18, scale=4), nullable=True),
+    sa.Column('settlement_due', sa.Date(), nullable=True),
     sa.Column('created_at', worker.db.models.UtcDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', worker.db.models.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_cases_customer_id_customers')),
