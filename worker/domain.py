@@ -72,6 +72,7 @@ class ReviewKind(enum.StrEnum):
     UNCLEAR = "unclear"  # a reply that could not be classified confidently (or intent other)
     INTAKE = "intake"  # an intake extraction to confirm
     SEND_UNCERTAIN = "send_uncertain"  # a send whose outcome is unknown
+    SEND_FAILED = "send_failed"  # the mail server refused a reminder for good
     PARSE_FAILED = "parse_failed"  # a mail that could not be parsed at all
 
 

@@ -21,4 +21,6 @@ def _register() -> None:
 
 
 # One line per command module; a module adds its own commands to `app` when imported.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "core",
+]

@@ -1,0 +1,156 @@
+"""Sending one planned reminder, exactly once.
+
+A reminder exists first as a `Mail` row (direction out, status pending) with a unique send_key
+(`case:<id>:<stage>`), written by the scheduler. Delivering it:
+
+  1. lock the case; still pending and the case still chases?  -> compose, store the bytes,
+     mark it `sending`, commit  (else mark it cancelled: a reply paused the case meanwhile)
+  2. lock the case again, re-check its state, hand the mail to SMTP while holding the lock,
+     mark it `sent`, advance the case, commit
+
+A pause that arrives during step 2 waits on the row lock and applies after the send. A crash
+between 1 and 2's commit leaves the row `sending`: the scheduler's sweep marks it `uncertain` and
+puts it in front of a person — it is never resent blindly. Transient SMTP errors put the row back
+to `pending` and are raised for the actor to retry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+import structlog
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from worker import ledger
+from worker.db.engine import transaction
+from worker.db.models import Case, Mail, utcnow
+from worker.domain import CaseState, ReviewKind
+from worker.errors import SendOutcomeUnknown, SendPermanentError, SendTransientError
+from worker.outbound.smtp import Sender
+
+log = structlog.get_logger(__name__)
+
+# Builds the message for a planned mail; returns (message, envelope sender, recipients).
+Composer = Callable[[Session, Case, Mail], tuple[EmailMessage, str, list[str]]]
+
+# States a planned mail may still go out in. Instalment and promise reminders go out while on a plan
+# or a promise; everything else needs the case to be on the ladder.
+SENDABLE = {CaseState.ACTIVE, CaseState.ON_PLAN, CaseState.PROMISED}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    mail_id: int
+    status: str  # sent, cancelled, skipped, failed, uncertain, retry
+    detail: str = ""
+
+
+def deliver(engine: Engine, mail_id: int, *, sender: Sender, compose: Composer,
+            now: Callable[[], datetime] = utcnow) -> Outcome:
+    prepared = _prepare(engine, mail_id, compose, now)
+    if isinstance(prepared, Outcome):
+        return prepared
+    message, envelope_from, recipients = prepared
+    return _send(engine, mail_id, message, envelope_from, recipients, sender, now)
+
+
+def _prepare(engine: Engine, mail_id: int, compose: Composer,
+             now: Callable[[], datetime]) -> Outcome | tuple[EmailMessage, str, list[str]]:
+    with transaction(engine) as session:
+        mail = session.get(Mail, mail_id)
+        if mail is None or mail.case_id is None:
+            return Outcome(mail_id, "skipped", "no such planned mail")
+        case = ledger.get_case(session, mail.case_id, lock=True)
+        session.refresh(mail)
+        if mail.status != "pending":
+            return Outcome(mail_id, "skipped", f"already {mail.status}")
+        if CaseState(case.state) not in SENDABLE:
+            _cancel(session, case, mail, f"case is {case.state}")
+            return Outcome(mail_id, "cancelled", case.state)
+        message, envelope_from, recipients = compose(session, case, mail)
+        mail.raw = message.as_bytes()
+        mail.subject = str(message["Subject"] or "")
+        mail.to_addrs = ", ".join(recipients)
+        mail.from_addr = envelope_from
+        mail.message_id = str(message["Message-ID"] or "").strip("<>") or None
+        mail.status = "sending"
+        mail.sent_at = now()  # when sending began; the sweep measures 'stuck' from here
+    return message, envelope_from, recipients
+
+
+def _send(engine: Engine, mail_id: int, message: EmailMessage, envelope_from: str, recipients: list[str],
+          sender: Sender, now: Callable[[], datetime]) -> Outcome:
+    with transaction(engine) as session:
+        mail = session.get(Mail, mail_id)
+        assert mail is not None and mail.case_id is not None
+        case = ledger.get_case(session, mail.case_id, lock=True)
+        session.refresh(mail)
+        if CaseState(case.state) not in SENDABLE:
+            _cancel(session, case, mail, f"case became {case.state} before the send")
+            return Outcome(mail_id, "cancelled", case.state)
+        try:
+            sender.send(message, sender=envelope_from, recipients=recipients)
+        except SendTransientError as exc:
+            mail.status, mail.error = "pending", str(exc)
+            log.warning("send_deferred", case_id=case.id, mail_id=mail.id, error=str(exc))
+            raise
+        except SendOutcomeUnknown as exc:
+            _uncertain(session, case, mail, str(exc))
+            return Outcome(mail_id, "uncertain", str(exc))
+        except SendPermanentError as exc:
+            _failed(session, case, mail, str(exc))
+            return Outcome(mail_id, "failed", str(exc))
+        _sent(session, case, mail, now())
+    return Outcome(mail_id, "sent")
+
+
+def _sent(session: Session, case: Case, mail: Mail, at: datetime) -> None:
+    mail.status, mail.sent_at, mail.error = "sent", at, None
+    case.reminders_sent += 1
+    case.last_stage = mail.stage
+    case.last_sent_at = at
+    if case.next_template == mail.stage:
+        case.next_template = None
+    case.next_action_at = at  # the scheduler works out the following step on its next pass
+    ledger.record_event(session, case, "reminder_sent", mail=mail, stage=mail.stage, to=mail.to_addrs)
+    log.info("reminder_sent", case_id=case.id, mail_id=mail.id, stage=mail.stage, message_id=mail.message_id)
+
+
+def _cancel(session: Session, case: Case, mail: Mail, why: str) -> None:
+    mail.status = "cancelled"
+    ledger.record_event(session, case, "reminder_cancelled", mail=mail, reason=why, stage=mail.stage)
+    log.info("reminder_cancelled", case_id=case.id, mail_id=mail.id, stage=mail.stage, why=why)
+
+
+def _uncertain(session: Session, case: Case, mail: Mail, why: str) -> None:
+    mail.status, mail.error = "uncertain", why
+    case.next_action_at = None  # hold the ladder until a person has looked
+    ledger.record_event(session, case, "send_uncertain", mail=mail, reason=why, stage=mail.stage)
+    ledger.open_review(session, ReviewKind.SEND_UNCERTAIN, case=case, mail=mail,
+                       summary=f"'{mail.stage}' may or may not have reached the customer: {why}")
+    log.error("send_uncertain", case_id=case.id, mail_id=mail.id, stage=mail.stage)
+
+
+def _failed(session: Session, case: Case, mail: Mail, why: str) -> None:
+    mail.status, mail.error = "failed", why
+    case.next_action_at = None
+    ledger.record_event(session, case, "send_failed", mail=mail, reason=why, stage=mail.stage)
+    ledger.open_review(session, ReviewKind.SEND_FAILED, case=case, mail=mail,
+                       summary=f"the mail server refused '{mail.stage}': {why}")
+    log.error("send_failed", case_id=case.id, mail_id=mail.id, stage=mail.stage)
+
+
+def sweep_stuck_sends(session: Session, *, now: datetime, older_than: timedelta) -> list[int]:
+    """Mails left `sending` by a crash: mark uncertain and ask a person. Returns their ids."""
+    stuck = session.scalars(
+        select(Mail).where(Mail.direction == "out", Mail.status == "sending", Mail.sent_at < now - older_than)
+    ).all()
+    for mail in stuck:
+        assert mail.case_id is not None
+        case = ledger.get_case(session, mail.case_id, lock=True)
+        _uncertain(session, case, mail, "the worker stopped while this mail was being sent")
+    return [m.id for m in stuck]
