@@ -103,3 +103,23 @@ def settings(engine: Engine, tmp_path: Path) -> Settings:
         database_url=engine.url.render_as_string(hide_password=False),
         secret_key=TEST_SECRET,
     )
+
+
+@pytest.fixture
+def dovecot() -> Iterator[object]:
+    """A real Dovecot IMAP server on a loopback port with one user and an empty INBOX."""
+    import shutil
+    import tempfile
+
+    from tests.support.dovecot import Dovecot, available, free_port
+
+    reason = available()
+    if reason:
+        pytest.skip(reason)
+    # Dovecot's mail user (nobody, when running as root) must be able to walk to the maildir.
+    root = Path(tempfile.mkdtemp(prefix="dunmail-dovecot-"))
+    root.chmod(0o755)
+    server = Dovecot(root, free_port()).start()
+    yield server
+    server.stop()
+    shutil.rmtree(root, ignore_errors=True)
