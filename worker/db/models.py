@@ -184,6 +184,7 @@ class Mail(Base):
     status: Mapped[str] = mapped_column(String(16))  # out: pending sending sent uncertain failed cancelled
     stage: Mapped[str | None] = mapped_column(String(64))  # in: received processed failed
     message_id: Mapped[str | None] = mapped_column(String(998))
+    digest: Mapped[str | None] = mapped_column(String(64), index=True)  # sha256 of raw: dedupe without Message-ID
     in_reply_to: Mapped[str | None] = mapped_column(String(998))
     subject: Mapped[str] = mapped_column(Text, default="")
     from_addr: Mapped[str] = mapped_column(String(320), default="")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 01:34:24.118787
+Create Date: 2026-11-23 01:40:12.215090
 """
 
 from collections.abc import Sequence
@@ -143,6 +143,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('stage', sa.String(length=64), nullable=True),
     sa.Column('message_id', sa.String(length=998), nullable=True),
+    sa.Column('digest', sa.String(length=64), nullable=True),
     sa.Column('in_reply_to', sa.String(length=998), nullable=True),
     sa.Column('subject', sa.Text(), nullable=False),
     sa.Column('from_addr', sa.String(length=320), nullable=False),
@@ -165,6 +166,7 @@ def upgrade() -> None:
     with op.batch_alter_table('mails', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_mails_case_id'), ['case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_mails_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_mails_digest'), ['digest'], unique=False)
         batch_op.create_index('ix_mails_message_id', ['message_id'], unique=False)
 
     op.create_table('events',
@@ -225,6 +227,7 @@ def downgrade() -> None:
     op.drop_table('events')
     with op.batch_alter_table('mails', schema=None) as batch_op:
         batch_op.drop_index('ix_mails_message_id')
+        batch_op.drop_index(batch_op.f('ix_mails_digest'))
         batch_op.drop_index(batch_op.f('ix_mails_created_at'))
         batch_op.drop_index(batch_op.f('ix_mails_case_id'))
 
