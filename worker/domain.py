@@ -73,6 +73,7 @@ class ReviewKind(enum.StrEnum):
     INTAKE = "intake"  # an intake extraction to confirm
     SEND_UNCERTAIN = "send_uncertain"  # a send whose outcome is unknown
     SEND_FAILED = "send_failed"  # the mail server refused a reminder for good
+    ESCALATION = "escalation"  # the ladder ran out: hand the case to a person (legal, agency)
     PARSE_FAILED = "parse_failed"  # a mail that could not be parsed at all
 
 

@@ -1,0 +1,157 @@
+"""The scheduler's tick: find the cases whose next action has come, and plan one step for each.
+
+Cost grows with the number of due cases, not open ones: only rows with next_action_at <= now are
+read (an index), a batch at a time, locked with SKIP LOCKED so several workers can tick at once.
+For each due case the planner says what to do now — send a stage, wait until a moment, escalate,
+or stop. A send becomes a pending outbound Mail row (unique per case+stage) and the case is
+re-checked after an in-flight timeout; delivery (worker.outbound.deliver) sends it exactly once.
+Everything is derived from the database again on every tick: losing the broker loses nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+import structlog
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from worker import ledger
+from worker.db.engine import session_factory
+from worker.db.models import Case, Instalment, Mail
+from worker.domain import CaseState, ReviewKind
+from worker.outbound.deliver import sweep_stuck_sends
+
+log = structlog.get_logger(__name__)
+
+IN_FLIGHT = timedelta(minutes=15)  # when to look again at a case whose mail is queued
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # send, wait, escalate, stop
+    at: datetime | None = None  # for wait: when to look again; for send: the aligned send moment
+    template: str | None = None
+    stage: str | None = None  # the ladder stage name (history key)
+    send_key: str | None = None
+    reason: str = ""
+
+
+class Planner(Protocol):
+    def next_step(self, session: Session, case: Case, now: datetime) -> Step: ...
+
+
+@dataclass
+class TickReport:
+    planned: list[int] = field(default_factory=list)  # outbound Mail ids to deliver
+    waiting: int = 0
+    escalated: list[int] = field(default_factory=list)
+    stopped: list[int] = field(default_factory=list)
+    uncertain: list[int] = field(default_factory=list)
+    previews: list[dict[str, object]] = field(default_factory=list)  # for --dry-run
+
+
+def due_cases(session: Session, now: datetime, limit: int) -> list[Case]:
+    stmt = (
+        select(Case)
+        .where(Case.next_action_at <= now)
+        .order_by(Case.next_action_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.scalars(stmt))
+
+
+def tick(engine: Engine, planner: Planner, *, now: datetime, batch: int = 500, dry_run: bool = False,
+         stuck_after: timedelta = timedelta(minutes=10)) -> TickReport:
+    """One scheduling pass. With dry_run nothing is written; the report lists what would be sent."""
+    report = TickReport()
+    with session_factory(engine)() as session:
+        if not dry_run:
+            report.uncertain = sweep_stuck_sends(session, now=now, older_than=stuck_after)
+        for case in due_cases(session, now, batch):
+            structlog.contextvars.bind_contextvars(case_id=case.id)
+            try:
+                _plan_case(session, case, planner, now, report, dry_run)
+            finally:
+                structlog.contextvars.unbind_contextvars("case_id")
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    return report
+
+
+def _plan_case(session: Session, case: Case, planner: Planner, now: datetime, report: TickReport,
+               dry_run: bool) -> None:
+    queued = session.scalars(
+        select(Mail).where(Mail.case_id == case.id, Mail.direction == "out", Mail.status.in_(["pending", "sending"]))
+    ).first()
+    if queued is not None:  # already planned: make sure it is (re-)enqueued, look again later
+        if queued.status == "pending":
+            report.planned.append(queued.id)
+        case.next_action_at = now + IN_FLIGHT
+        return
+    if case.invoice.balance <= 0 and CaseState(case.state).is_open:
+        ledger.transition(session, case, CaseState.PAID, actor=ledger.SYSTEM, reason="balance is zero")
+        report.stopped.append(case.id)
+        return
+    if case.state == CaseState.PROMISED and case.promised_date is not None:
+        case.next_template = "promise_missed"
+        ledger.transition(session, case, CaseState.ACTIVE, actor=ledger.SYSTEM,
+                          reason=f"promised payment by {case.promised_date.isoformat()} has not arrived")
+    step = planner.next_step(session, case, now)
+    if step.kind == "wait":
+        case.next_action_at = step.at
+        report.waiting += 1
+    elif step.kind == "send":
+        _plan_send(session, case, step, now, report, dry_run)
+    elif step.kind == "escalate":
+        ledger.transition(session, case, CaseState.ESCALATED, actor=ledger.SYSTEM, reason=step.reason)
+        ledger.open_review(session, ReviewKind.ESCALATION, case=case, summary=step.reason)
+        report.escalated.append(case.id)
+    elif step.kind == "stop":
+        case.next_action_at = None
+        report.stopped.append(case.id)
+    else:
+        raise ValueError(f"planner returned an unknown step kind {step.kind!r}")
+
+
+def _plan_send(session: Session, case: Case, step: Step, now: datetime, report: TickReport, dry_run: bool) -> None:
+    assert step.send_key and step.template and step.stage
+    if step.at is not None and step.at > now:
+        case.next_action_at = step.at
+        report.waiting += 1
+        return
+    if session.scalars(select(Mail.id).where(Mail.send_key == step.send_key)).first() is not None:
+        # Planned before (and sent, cancelled or failed): never twice. The planner should have known.
+        log.warning("send_key_reused", send_key=step.send_key)
+        case.next_action_at = None
+        return
+    mail = Mail(case_id=case.id, direction="out", status="pending", send_key=step.send_key, stage=step.template,
+                analysis={"ladder_stage": step.stage, "reason": step.reason})
+    session.add(mail)
+    session.flush()
+    case.next_action_at = now + IN_FLIGHT
+    report.planned.append(mail.id)
+    if dry_run:
+        report.previews.append({"case_id": case.id, "invoice": case.invoice.number, "customer": case.customer.name,
+                                "template": step.template, "stage": step.stage, "reason": step.reason})
+    log.info("reminder_planned", mail_id=mail.id, stage=step.stage, template=step.template)
+
+
+def sent_history(session: Session, case_id: int) -> list[tuple[str, datetime]]:
+    """(ladder stage, sent at) for the case's reminders that went out, oldest first."""
+    rows = session.execute(
+        select(Mail.analysis, Mail.stage, Mail.sent_at)
+        .where(Mail.case_id == case_id, Mail.direction == "out", Mail.status.in_(["sent", "uncertain"]))
+        .order_by(Mail.id)
+    ).all()
+    return [(str((a or {}).get("ladder_stage") or s), t) for a, s, t in rows if t is not None]
+
+
+def open_instalments(session: Session, case_id: int) -> list[tuple[int, date, bool]]:
+    return [(i.seq, i.due_date, i.paid) for i in
+            session.scalars(select(Instalment).where(Instalment.case_id == case_id).order_by(Instalment.seq))]
