@@ -84,6 +84,7 @@ def _prepare(engine: Engine, mail_id: int, compose: Composer,
 
 def _send(engine: Engine, mail_id: int, message: EmailMessage, envelope_from: str, recipients: list[str],
           sender: Sender, now: Callable[[], datetime]) -> Outcome:
+    deferred: SendTransientError | None = None
     with transaction(engine) as session:
         mail = session.get(Mail, mail_id)
         assert mail is not None and mail.case_id is not None
@@ -95,16 +96,20 @@ def _send(engine: Engine, mail_id: int, message: EmailMessage, envelope_from: st
         try:
             sender.send(message, sender=envelope_from, recipients=recipients)
         except SendTransientError as exc:
+            # Nothing went out: back to pending (committed), then raise so the actor retries later.
             mail.status, mail.error = "pending", str(exc)
             log.warning("send_deferred", case_id=case.id, mail_id=mail.id, error=str(exc))
-            raise
+            deferred = exc
         except SendOutcomeUnknown as exc:
             _uncertain(session, case, mail, str(exc))
             return Outcome(mail_id, "uncertain", str(exc))
         except SendPermanentError as exc:
             _failed(session, case, mail, str(exc))
             return Outcome(mail_id, "failed", str(exc))
-        _sent(session, case, mail, now())
+        else:
+            _sent(session, case, mail, now())
+    if deferred is not None:
+        raise deferred
     return Outcome(mail_id, "sent")
 
 

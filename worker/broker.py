@@ -1,0 +1,25 @@
+"""The dramatiq broker named by settings.broker_url. Only this module and worker.actors import dramatiq."""
+
+from __future__ import annotations
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+
+from worker.errors import ConfigError
+
+
+def build_broker(url: str) -> dramatiq.Broker:
+    """memory:// (in-process, one machine), redis://…, or amqp://… (RabbitMQ)."""
+    if url.startswith("memory://"):
+        broker: dramatiq.Broker = StubBroker()
+        broker.emit_after("process_boot")
+        return broker
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from dramatiq.brokers.redis import RedisBroker
+
+        return RedisBroker(url=url)
+    if url.startswith(("amqp://", "amqps://")):
+        from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+        return RabbitmqBroker(url=url)
+    raise ConfigError(f"broker_url {url!r}: use memory://, redis://host:6379/0 or amqp://user:pass@host:5672/")

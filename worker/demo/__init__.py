@@ -1,0 +1,1 @@
+"""`dunmail demo`: the whole loop on embedded defaults, with no outside service."""
