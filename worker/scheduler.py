@@ -16,7 +16,7 @@ from typing import Protocol
 
 import structlog
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from worker import ledger
 from worker.db.engine import session_factory
@@ -40,6 +40,9 @@ class Step:
 
 
 class Planner(Protocol):
+    def prepare(self, session: Session, cases: list[Case]) -> None:
+        """Bulk-load what next_step needs for these cases (one query per batch, not per case)."""
+
     def next_step(self, session: Session, case: Case, now: datetime) -> Step: ...
 
 
@@ -54,14 +57,28 @@ class TickReport:
 
 
 def due_cases(session: Session, now: datetime, limit: int) -> list[Case]:
+    """The due cases, locked (SKIP LOCKED: another worker's batch is left to it), with invoice and customer."""
     stmt = (
         select(Case)
         .where(Case.next_action_at <= now)
         .order_by(Case.next_action_at)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        .with_for_update(of=Case, skip_locked=True)
     )
-    return list(session.scalars(stmt))
+    cases = list(session.scalars(stmt))
+    if cases:  # load invoices and customers in two queries instead of two per case
+        ids = [c.id for c in cases]
+        session.scalars(select(Case).where(Case.id.in_(ids)).options(selectinload(Case.invoice),
+                                                                     selectinload(Case.customer))).all()
+    return cases
+
+
+def _queued_mails(session: Session, case_ids: list[int]) -> dict[int, Mail]:
+    rows = session.scalars(
+        select(Mail).where(Mail.case_id.in_(case_ids), Mail.direction == "out",
+                           Mail.status.in_(["pending", "sending"]))
+    )
+    return {m.case_id: m for m in rows if m.case_id is not None}
 
 
 def tick(engine: Engine, planner: Planner, *, now: datetime, batch: int = 500, dry_run: bool = False,
@@ -71,12 +88,16 @@ def tick(engine: Engine, planner: Planner, *, now: datetime, batch: int = 500, d
     with session_factory(engine)() as session:
         if not dry_run:
             report.uncertain = sweep_stuck_sends(session, now=now, older_than=stuck_after)
-        for case in due_cases(session, now, batch):
-            structlog.contextvars.bind_contextvars(case_id=case.id)
-            try:
-                _plan_case(session, case, planner, now, report, dry_run)
-            finally:
-                structlog.contextvars.unbind_contextvars("case_id")
+        cases = due_cases(session, now, batch)
+        queued = _queued_mails(session, [c.id for c in cases]) if cases else {}
+        planner.prepare(session, cases)
+        with session.no_autoflush:  # one flush for the batch, not one before every query
+            for case in cases:
+                structlog.contextvars.bind_contextvars(case_id=case.id)
+                try:
+                    _plan_case(session, case, planner, now, report, dry_run, queued.get(case.id))
+                finally:
+                    structlog.contextvars.unbind_contextvars("case_id")
         if dry_run:
             session.rollback()
         else:
@@ -85,10 +106,7 @@ def tick(engine: Engine, planner: Planner, *, now: datetime, batch: int = 500, d
 
 
 def _plan_case(session: Session, case: Case, planner: Planner, now: datetime, report: TickReport,
-               dry_run: bool) -> None:
-    queued = session.scalars(
-        select(Mail).where(Mail.case_id == case.id, Mail.direction == "out", Mail.status.in_(["pending", "sending"]))
-    ).first()
+               dry_run: bool, queued: Mail | None) -> None:
     if queued is not None:  # already planned: make sure it is (re-)enqueued, look again later
         if queued.status == "pending":
             report.planned.append(queued.id)
