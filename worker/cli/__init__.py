@@ -23,4 +23,5 @@ def _register() -> None:
 # One line per command module; a module adds its own commands to `app` when imported.
 COMMAND_MODULES: list[str] = [
     "core",
+    "run",
 ]

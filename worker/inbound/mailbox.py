@@ -58,6 +58,7 @@ class IMAPConfig:
     folder: str = "INBOX"
     processed_folder: str | None = None
     timeout: float = 60.0
+    poll_seconds: float = 60.0  # between checks when the server has no IDLE
 
 
 class IMAPMailbox:
@@ -166,7 +167,7 @@ class IMAPMailbox:
                 self._box = None
                 raise MailboxTransientError(f"IMAP connection lost during IDLE: {exc}") from exc
         else:
-            stop.wait(timeout)
+            stop.wait(min(timeout, self.config.poll_seconds))
         self._call(lambda b: b.client.noop())
 
     # --- helpers ----------------------------------------------------------------------------

@@ -1,0 +1,64 @@
+"""dramatiq actors: thin wrappers that bind log context and call one plain function each.
+
+Importing this module sets the global broker from settings (memory://, redis:// or amqp://).
+Nothing in dunmail imports this module except `dunmail worker`.
+"""
+
+from __future__ import annotations
+
+import dramatiq
+import structlog
+
+from worker import runtime
+from worker.broker import build_broker
+from worker.errors import PermanentError
+from worker.services import Services
+from worker.settings import load_settings
+
+_services: Services | None = None
+# The broker must exist before the decorators below run: they bind each actor to it.
+broker = build_broker(load_settings().broker_url)
+dramatiq.set_broker(broker)
+
+
+def services() -> Services:
+    global _services
+    if _services is None:
+        _services = Services.build(runtime.start())
+    return _services
+
+
+def use_services(svc: Services) -> None:
+    """Run the actors over an already-built Services (the demo, tests, `dunmail worker`)."""
+    global _services
+    _services = svc
+
+
+# Transient errors retry with exponential backoff (5 s .. 10 min); permanent ones are not retried —
+# they were already put in front of a person by the function itself.
+@dramatiq.actor(max_retries=8, min_backoff=5_000, max_backoff=600_000, throws=(PermanentError,),
+                on_retry_exhausted="give_up_delivery")
+def deliver_reminder(mail_id: int) -> None:
+    structlog.contextvars.bind_contextvars(mail_id=mail_id)
+    try:
+        services().deliver(mail_id)
+    finally:
+        structlog.contextvars.unbind_contextvars("mail_id")
+
+
+@dramatiq.actor(max_retries=5, min_backoff=2_000, throws=(PermanentError,))
+def process_mail(mail_id: int) -> None:
+    structlog.contextvars.bind_contextvars(mail_id=mail_id)
+    try:
+        services().process(mail_id)
+    finally:
+        structlog.contextvars.unbind_contextvars("mail_id")
+
+
+@dramatiq.actor(max_retries=0)
+def give_up_delivery(message_data: dict[str, object], retry_info: dict[str, object]) -> None:
+    """Retries ran out: the reminder stays pending and the next tick re-enqueues it later; say so loudly."""
+    args = message_data.get("args")
+    mail_id = args[0] if isinstance(args, list) and args else None
+    structlog.get_logger(__name__).error("delivery_retries_exhausted", mail_id=mail_id,
+                                         retries=retry_info.get("retries"))

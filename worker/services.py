@@ -1,0 +1,99 @@
+"""The plain functions every edge calls (actors, CLI, demo, web), over parts built once per process.
+
+    services = Services.build(runtime)
+    services.tick(now=..., enqueue=...)      plan due reminders, hand their ids on
+    services.deliver(mail_id)                send one planned reminder, exactly once
+    services.process(mail_id)                parse → classify → correlate → act on one stored mail
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+
+from worker.db.engine import transaction
+from worker.inbound.process import Pipeline, Processed, process_inbound, unprocessed_mail_ids
+from worker.outbound.deliver import Outcome, deliver
+from worker.outbound.smtp import Sender, SMTPConfig, SMTPSender
+from worker.runtime import Runtime
+from worker.scheduler import TickReport, tick
+
+
+@dataclass
+class Services:
+    rt: Runtime
+    sender_factory: Callable[[], Sender] | None = None  # tests and the demo pass their own
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+
+    @classmethod
+    def build(cls, rt: Runtime, sender_factory: Callable[[], Sender] | None = None) -> Services:
+        return cls(rt=rt, sender_factory=sender_factory)
+
+    # --- parts, built on first use --------------------------------------------------------------
+    def sender(self) -> Sender:
+        """One SMTP connection per thread, reused across mails."""
+        sender: Sender | None = getattr(self._local, "sender", None)
+        if sender is None:
+            s = self.rt.settings
+            sender = self.sender_factory() if self.sender_factory else SMTPSender(SMTPConfig(
+                host=s.smtp_host, port=s.smtp_port, security=s.smtp_security, username=s.smtp_username,
+                password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+                timeout=s.smtp_timeout_seconds, rate_per_second=s.smtp_rate_per_second))
+            self._local.sender = sender
+        return sender
+
+    @cached_property
+    def planner(self):  # type: ignore[no-untyped-def]
+        from worker.ladder.planner import LadderPlanner
+
+        return LadderPlanner(self.rt.settings)
+
+    @cached_property
+    def reminders(self):  # type: ignore[no-untyped-def]
+        from worker.outbound.reminder import ReminderComposer
+
+        return ReminderComposer(self.rt.settings)
+
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        from worker.classify.classifier import classify
+        from worker.inbound.mime import parse_mail
+        from worker.outbound.tokens import verify_reply_token
+
+        secret = self.rt.settings.secret_bytes()
+        planner = self.planner
+        return Pipeline(
+            parse=parse_mail,
+            classify=classify,
+            verify_token=lambda token: verify_reply_token(token, secret),
+            reply_localpart=self.rt.settings.reply_localpart,
+            min_confidence=self.rt.settings.classify_min_confidence,
+            promise_grace_days=planner.promise_grace_days,
+            route_other=self._intake_router(),
+        )
+
+    def _intake_router(self):  # type: ignore[no-untyped-def]
+        try:
+            from worker.intake.route import make_router
+        except ImportError:  # intake not installed in this build
+            return None
+        return make_router(self.rt.settings)
+
+    # --- the verbs -----------------------------------------------------------------------------
+    def tick(self, *, now: datetime, dry_run: bool = False) -> TickReport:
+        s = self.rt.settings
+        return tick(self.rt.engine, self.planner, now=now, batch=s.tick_batch_size, dry_run=dry_run)
+
+    def deliver(self, mail_id: int, *, now: Callable[[], datetime] | None = None) -> Outcome:
+        kwargs = {"now": now} if now else {}
+        return deliver(self.rt.engine, mail_id, sender=self.sender(), compose=self.reminders.compose, **kwargs)
+
+    def process(self, mail_id: int) -> Processed:
+        return process_inbound(self.rt.engine, mail_id, self.pipeline)
+
+    def unprocessed(self) -> list[int]:
+        with transaction(self.rt.engine) as session:
+            return unprocessed_mail_ids(session)
