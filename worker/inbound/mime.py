@@ -1,0 +1,530 @@
+"""Raw mail bytes to a ParsedMail: headers decoded, body text chosen, attachments listed, defects noted.
+
+Parsing uses the stdlib parser with the compat32 policy (about 5x faster than policy.default here) and
+decodes headers and bodies itself, because that is where Japanese mail breaks the stdlib: charsets
+(see charsets.py), RFC 2047 words split inside a character, raw 8-bit headers, RFC 2231 filenames in
+Shift_JIS. Broken mail never raises; what was wrong goes into ParsedMail.defects. Only input with no
+readable header at all raises MailParseError.
+"""
+
+from __future__ import annotations
+
+import binascii
+import email
+import email.utils
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email._policybase import Compat32
+from email.errors import MessageDefect
+from email.message import Message
+from email.policy import compat32
+
+import structlog
+
+from worker.errors import MailParseError
+from worker.inbound.charsets import clean_text, decode_bytes
+from worker.inbound.htmltext import fix_meta_charset, html_to_text
+from worker.inbound.message import Attachment, ParsedMail
+
+log = structlog.get_logger(__name__)
+
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+_NEWLINES = re.compile(r"\r\n?")
+_MSG_ID = re.compile(r"<([^<>\s]+)>")
+_ADDR = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+_QP_HEADER = re.compile(rb"=([0-9A-Fa-f]{2})")
+_B64_JUNK = re.compile(rb"[^A-Za-z0-9+/=]")
+_B64_PADDING = re.compile(rb"=+")
+_STDLIB_CTES = frozenset({"quoted-printable", "base64", "x-uuencode", "uuencode", "uue", "x-uue"})
+_IDENTITY_CTES = frozenset(
+    {"7bit", "8bit", "binary", "7-bit", "8-bit", "8bits", "7bits", "none", "plain", "text"}
+)
+_META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?([-\w.:]+)""", re.I)
+_OBS_FIELD = re.compile(rb"(?m)^([!-9;-~]+)[ \t]+:")
+_BINARY_MAGIC = (b"\x89PNG", b"%PDF-", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+_RECEIVED_DATE = re.compile(r";\s*([^;]+)$")
+_PLACEHOLDER = re.compile(r"(?i)html|browser|reader|client|view|表示|閲覧|対応|ブラウザ")
+
+_TEXT_TYPES = frozenset({"text/plain", "text/html", "text/enriched", "text/x-web-markdown", "text/markdown"})
+
+
+# --- headers ----------------------------------------------------------------------------------------------
+
+
+def _word_bytes(encoding: str, payload: str) -> bytes:
+    data = payload.encode("ascii", "surrogateescape")
+    if encoding in "qQ":
+        return _QP_HEADER.sub(lambda m: bytes.fromhex(m.group(1).decode()), data.replace(b"_", b" "))
+    return _b64decode(data)
+
+
+def _b64decode(data: bytes) -> bytes:
+    """Lenient base64: ignores junk characters, repairs padding, decodes padded chunks glued together."""
+    out = []
+    for chunk in _B64_PADDING.split(_B64_JUNK.sub(b"", data)):
+        if len(chunk) % 4 == 1:
+            chunk = chunk[:-1]
+        try:
+            out.append(binascii.a2b_base64(chunk + b"=" * (-len(chunk) % 4)))
+        except binascii.Error:
+            continue
+    return b"".join(out)
+
+
+def _decode_raw_str(value: str) -> tuple[str, tuple[str, ...]]:
+    """Text that the parser read as ASCII + surrogates (raw 8-bit) or that carries ISO-2022-JP escapes."""
+    if value.isascii() and "\x1b" not in value:
+        return value, ()
+    try:
+        data = value.encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:  # already real text (e.g. decoded earlier): only clean it
+        return clean_text(value)[0], ()
+    decoded = decode_bytes(data)
+    return decoded.text, decoded.defects
+
+
+def decode_header_text(value: str) -> tuple[str, tuple[str, ...]]:
+    """A raw header value to text: unfolded, RFC 2047 words decoded (adjacent words of one charset are
+    joined first, since mailers split multi-byte characters across words), raw 8-bit sniffed."""
+    if "\n" in value:
+        value = _FOLD.sub("", value)
+    if value.isascii() and "=?" not in value and "\x1b" not in value:
+        return value.strip(), ()
+    pieces: list[str] = []
+    defects: list[str] = []
+    pending: bytearray = bytearray()
+    pending_charset: str | None = None
+    pos = 0
+
+    def flush() -> None:
+        nonlocal pending_charset
+        if pending_charset is not None:
+            decoded = decode_bytes(bytes(pending), pending_charset)
+            pieces.append(decoded.text)
+            defects.extend(decoded.defects)
+            pending.clear()
+            pending_charset = None
+
+    for m in _ENCODED_WORD.finditer(value):
+        between = value[pos : m.start()]
+        pos = m.end()
+        charset = m.group(1).split("*", 1)[0]  # RFC 2231 adds a language: =?utf-8*ja?B?…?=
+        if between and not (between.isspace() and pending_charset is not None):
+            flush()
+            text, found = _decode_raw_str(between)
+            pieces.append(text)
+            defects.extend(found)
+        elif pending_charset is not None and charset.lower() != pending_charset.lower():
+            flush()
+        pending += _word_bytes(m.group(2), m.group(3))
+        pending_charset = charset
+    flush()
+    if pos < len(value):
+        text, found = _decode_raw_str(value[pos:])
+        pieces.append(text)
+        defects.extend(found)
+    text = clean_text("".join(pieces).replace("\t", " "))[0]
+    return text.strip(), tuple(defects)
+
+
+class ObsoleteHeaderSyntaxDefect(MessageDefect):
+    """Header names followed by white space before the colon (RFC 822 obs-syntax), repaired."""
+
+
+class _DecodingCompat32(Compat32):
+    """compat32, except that reading a header gives decoded text (what ParsedMail.header promises)."""
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        return decode_header_text(value)[0]
+
+
+DECODING_POLICY = _DecodingCompat32()
+
+
+class _Headers:
+    """First raw value of each header (and all values where a header may repeat), read once."""
+
+    def __init__(self, msg: Message) -> None:
+        self.first: dict[str, str] = {}
+        self.all: dict[str, list[str]] = {}
+        for name, value in msg.raw_items():
+            key = name.lower()
+            self.first.setdefault(key, value)
+            self.all.setdefault(key, []).append(value)
+
+    def text(self, name: str, defects: list[str]) -> str:
+        raw = self.first.get(name)
+        if raw is None:
+            return ""
+        text, found = decode_header_text(raw)
+        defects.extend(f"{name}:{d}" for d in found)
+        return text
+
+
+def _ids(value: str | None) -> list[str]:
+    if not value:
+        return []
+    found = _MSG_ID.findall(value)
+    if found:
+        return found
+    return [tok.strip("<>,") for tok in value.split() if "@" in tok] or (
+        [value.strip("<> \t\r\n")] if value.strip("<> \t\r\n") else []
+    )
+
+
+def _addresses(values: list[str], defects: list[str], name: str) -> list[tuple[str, str]]:
+    """(display name, lower-cased address) pairs; names decoded after splitting so commas in
+    encoded words cannot split an address."""
+    found: list[tuple[str, str]] = []
+    for raw in values:
+        value = _FOLD.sub("", raw)
+        if not value.isascii() or "\x1b" in value:
+            value, bad = _decode_raw_str(value)
+            defects.extend(f"{name}:{d}" for d in bad)
+        pairs = email.utils.getaddresses([value])
+        good = [(n, a) for n, a in pairs if "@" in a]
+        if not good and "@" in value:
+            good = [("", a) for a in _ADDR.findall(value)]
+            defects.append(f"{name}:unparseable_address")
+        for display, addr in good:
+            found.append(
+                (decode_header_text(display)[0] if display else "", addr.strip().strip("<>").lower())
+            )
+    return found
+
+
+def _parse_date(headers: _Headers, defects: list[str]) -> datetime | None:
+    raw = headers.first.get("date")
+    when = _to_datetime(decode_header_text(raw)[0]) if raw else None
+    if raw and when is None:
+        defects.append("date:unparseable")
+    if when is None:  # fall back on when our side received it: the newest Received header's stamp
+        received = headers.first.get("received")
+        stamp = _RECEIVED_DATE.search(_FOLD.sub("", received).strip()) if received else None
+        when = _to_datetime(stamp.group(1)) if stamp else None
+        if when is not None:
+            defects.append("date:from_received")
+    if when is not None and when.tzinfo is None:
+        defects.append("date:no_timezone_assumed_utc")
+        when = when.replace(tzinfo=UTC)
+    return when
+
+
+def _to_datetime(value: str) -> datetime | None:
+    try:
+        when = email.utils.parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if not 1970 <= when.year <= 2200:
+        return None
+    return when
+
+
+# --- body --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Body:
+    texts: list[str] = field(default_factory=list)
+    html: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+    defects: list[str] = field(default_factory=list)
+
+
+def _raw_header(part: Message, name: str) -> str | None:
+    for key, value in part.raw_items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _payload_bytes(part: Message, body: _Body) -> bytes:
+    """The part's body with its transfer encoding undone, leniently (misspelt and broken encodings)."""
+    if part.is_multipart():
+        return b""
+    # The stdlib undoes the encodings it recognises and returns the raw bytes for any other label.
+    data = part.get_payload(decode=True)
+    if not isinstance(data, bytes):
+        return b""
+    stdlib_cte = str(part.get("content-transfer-encoding", "")).lower()
+    if stdlib_cte in _STDLIB_CTES:
+        return data
+    cte = stdlib_cte.strip().strip("\"';").strip().lower()
+    if not cte or cte in _IDENTITY_CTES:
+        return data
+    if "base64" in cte or cte == "base-64":
+        return _b64decode(data)
+    if "quoted" in cte or cte == "qp":
+        return binascii.a2b_qp(data)
+    body.defects.append(f"unknown_transfer_encoding:{cte:.30}")
+    return data
+
+
+def _param(part: Message, key: str, header: str) -> str | None:
+    """A Content-Type/Disposition parameter decoded: RFC 2231 in any charset, RFC 2047 words, raw 8-bit."""
+    source = part
+    raw = _raw_header(part, header)
+    if raw is None:
+        return None
+    if not raw.isascii():  # raw 8-bit: decode the header first, then let the stdlib split parameters
+        source = Message()
+        source[header] = _decode_raw_str(raw)[0]
+    value = source.get_param(key, header=header)
+    if value is None:
+        return None
+    if isinstance(value, tuple):
+        charset, _lang, text = value
+        return decode_bytes(text.encode("latin-1", "surrogateescape"), charset or None).text
+    return decode_header_text(value)[0]
+
+
+def _filename(part: Message) -> str | None:
+    name = _param(part, "filename", "content-disposition") or _param(part, "name", "content-type")
+    return (name.strip() or None) if name else None
+
+
+def _decode_text(part: Message, body: _Body, data: bytes, *, html: bool) -> str:
+    charset = _param(part, "charset", "content-type")
+    if not charset and html:
+        meta = _META_CHARSET.search(data[:4096])
+        charset = meta.group(1).decode("ascii", "replace") if meta else None
+    decoded = decode_bytes(data, charset)
+    body.defects.extend(decoded.defects)
+    text = decoded.text
+    return _NEWLINES.sub("\n", text) if "\r" in text else text
+
+
+def _attach(part: Message, body: _Body, data: bytes | None = None, filename: str | None = None) -> None:
+    payload = _payload_bytes(part, body) if data is None else data
+    body.attachments.append(
+        Attachment(
+            filename=filename or _filename(part),
+            content_type=part.get_content_type(),
+            size=len(payload),
+            payload=payload,
+        )
+    )
+
+
+def _is_attachment(part: Message) -> bool:
+    disposition = (_raw_header(part, "content-disposition") or "").split(";", 1)[0].strip().lower()
+    if disposition == "attachment":
+        return True
+    return disposition != "inline" and _filename(part) is not None
+
+
+def _leaf(part: Message, body: _Body) -> None:
+    ctype = part.get_content_type()
+    if ctype not in _TEXT_TYPES or _is_attachment(part):
+        _attach(part, body)
+        return
+    data = _payload_bytes(part, body)
+    if _looks_binary(data):  # e.g. an image mislabelled text/plain: text of it would be noise
+        body.defects.append("binary_data_in_text_part")
+        _attach(part, body, data=data)
+        return
+    if ctype == "text/html":
+        html = _decode_text(part, body, data, html=True)
+        if body.html is None:
+            body.html = fix_meta_charset(html)
+        body.texts.append(html_to_text(html))
+    else:
+        body.texts.append(_decode_text(part, body, data, html=False))
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:1024]
+    return b"\x00" in head or head.startswith(_BINARY_MAGIC)
+
+
+def _is_placeholder(plain: str, rich: str) -> bool:
+    """A text/plain alternative that says nothing the HTML does not: empty, or 'view this in HTML'."""
+    stripped = plain.strip()
+    if not stripped:
+        return True
+    return len(stripped) < 200 and len(rich) > 4 * len(stripped) and bool(_PLACEHOLDER.search(stripped))
+
+
+def _alternative(part: Message, body: _Body) -> None:
+    children = [c for c in part.get_payload() if isinstance(c, Message)]
+    plain = next((c for c in children if c.get_content_type() == "text/plain"), None)
+    rich = next(
+        (
+            c
+            for c in reversed(children)
+            if c is not plain
+            and (c.get_content_type() == "text/html" or c.get_content_maintype() == "multipart")
+        ),
+        None,
+    )
+    rich_body = _Body()
+    if rich is not None:
+        _walk(rich, rich_body)
+        body.defects.extend(rich_body.defects)
+    plain_text = ""
+    if plain is not None:
+        plain_text = _decode_text(plain, body, _payload_bytes(plain, body), html=False)
+    rich_text = "\n".join(t for t in rich_body.texts if t)
+    if plain is not None and not (rich is not None and _is_placeholder(plain_text, rich_text)):
+        body.texts.append(plain_text)
+    else:
+        body.texts.extend(rich_body.texts)
+    if body.html is None:
+        body.html = rich_body.html
+    body.attachments.extend(rich_body.attachments)
+    for child in children:  # calendar invites and the like ride along as alternatives
+        if child is not plain and child is not rich and child.get_content_type() not in _TEXT_TYPES:
+            _attach(child, body)
+
+
+def _related(part: Message, body: _Body) -> None:
+    children = [c for c in part.get_payload() if isinstance(c, Message)]
+    start = part.get_param("start") or ""
+    root = next(
+        (c for c in children if isinstance(start, str) and start and c.get("content-id") == start), None
+    )
+    root = root or (children[0] if children else None)
+    for child in children:
+        if child is root:
+            _walk(child, body)
+        else:
+            _attach(child, body)
+
+
+def _forwarded(part: Message, body: _Body) -> None:
+    """message/rfc822: kept as an attachment, and its text added as a forwarded block so it is not lost."""
+    inner = part.get_payload(0) if part.is_multipart() else None
+    if not isinstance(inner, Message):
+        _attach(part, body)
+        return
+    try:
+        data = inner.as_bytes()
+    except Exception:  # a generator failure must not lose the mail; keep what text there is
+        data = inner.as_string().encode("utf-8", "surrogateescape")
+        body.defects.append("rfc822_part_not_serialisable")
+    headers = _Headers(inner)
+    found: list[str] = []
+    subject = headers.text("subject", found)
+    _attach(part, body, data=data, filename=_filename(part) or f"{subject or 'message'}.eml")
+    inner_body = _Body()
+    _walk(inner, inner_body)
+    lines = ["---------- Forwarded message ---------"]
+    for name in ("from", "date", "subject", "to"):
+        value = headers.text(name, found)
+        if value:
+            lines.append(f"{name.capitalize()}: {value}")
+    body.texts.append("\n".join(lines) + "\n\n" + "\n".join(t for t in inner_body.texts if t))
+    body.attachments.extend(inner_body.attachments)
+    body.defects.extend(inner_body.defects)
+
+
+def _delivery_status(part: Message, body: _Body) -> None:
+    blocks = part.get_payload()
+    if isinstance(blocks, list):
+        rendered = "\n\n".join(
+            "\n".join(f"{k}: {_FOLD.sub('', v)}" for k, v in block.raw_items())
+            for block in blocks
+            if isinstance(block, Message)
+        )
+        body.texts.append(_decode_raw_str(rendered)[0])
+    else:
+        _leaf(part, body)
+
+
+def _walk(part: Message, body: _Body) -> None:
+    ctype = part.get_content_type()
+    if ctype in ("message/rfc822", "message/global"):
+        _forwarded(part, body)
+    elif ctype == "message/delivery-status":
+        _delivery_status(part, body)
+    elif part.is_multipart():
+        if ctype == "multipart/alternative":
+            _alternative(part, body)
+        elif ctype == "multipart/related":
+            _related(part, body)
+        else:
+            for child in part.get_payload():
+                if isinstance(child, Message):
+                    _walk(child, body)
+    elif part.get_content_maintype() == "multipart":
+        body.defects.append("multipart_without_parts")  # no boundary found: read it as plain text
+        body.texts.append(_decode_text(part, body, _payload_bytes(part, body), html=False))
+    else:
+        _leaf(part, body)
+
+
+def _collect_defects(msg: Message) -> list[str]:
+    names: list[str] = []
+    for part in msg.walk():
+        names.extend(type(d).__name__ for d in part.defects)
+    return names
+
+
+def _decoding_policy(msg: Message) -> None:
+    for part in msg.walk():
+        part.policy = DECODING_POLICY
+
+
+def _reparse_obsolete_headers(raw: bytes) -> Message:
+    """RFC 822 allowed "Subject  : x" (space before the colon); the stdlib does not. Last try for headers."""
+    head, sep, rest = raw.partition(b"\n\n") if b"\r\n\r\n" not in raw else raw.partition(b"\r\n\r\n")
+    repaired = _OBS_FIELD.sub(rb"\1:", head)
+    if repaired != head:
+        msg = email.message_from_bytes(repaired + sep + rest, policy=compat32)
+        if msg.keys():
+            msg.defects.append(ObsoleteHeaderSyntaxDefect())
+            return msg
+    raise MailParseError("no headers")
+
+
+def parse_mail(raw: bytes) -> ParsedMail:
+    """Parse one raw mail. Never raises on broken mail (see defects); MailParseError when no header."""
+    stripped = raw.lstrip(b"\r\n")
+    if not stripped.strip():
+        raise MailParseError("empty mail")
+    try:
+        msg = email.message_from_bytes(stripped, policy=compat32)
+    except Exception as exc:  # the stdlib parser is lenient; anything it throws means unreadable
+        raise MailParseError(f"unparseable mail: {type(exc).__name__}") from exc
+    if not msg.keys():
+        msg = _reparse_obsolete_headers(stripped)
+    defects = _collect_defects(msg)
+    headers = _Headers(msg)
+    body = _Body()
+    try:
+        _walk(msg, body)
+    except RecursionError:
+        body.defects.append("mime_nesting_too_deep")
+    except Exception as exc:  # keep headers and text read so far; the defect puts it before a person
+        log.warning("mime_walk_failed", error=type(exc).__name__)
+        body.defects.append(f"mime_walk_failed:{type(exc).__name__}")
+    defects.extend(body.defects)
+    senders = _addresses(headers.all.get("from", []) or headers.all.get("sender", []), defects, "from")
+    to = _addresses(
+        headers.all.get("to", [])
+        + headers.all.get("delivered-to", [])
+        + headers.all.get("x-original-to", []),
+        defects,
+        "to",
+    )
+    text, _ = clean_text("\n\n".join(t.strip("\n") for t in body.texts if t.strip()))
+    _decoding_policy(msg)
+    return ParsedMail(
+        raw=raw,
+        message=msg,
+        message_id=next(iter(_ids(headers.first.get("message-id"))), None),
+        in_reply_to=next(iter(_ids(headers.first.get("in-reply-to"))), None),
+        references=tuple(_ids(" ".join(headers.all.get("references", [])))),
+        subject=headers.text("subject", defects),
+        from_addr=senders[0][1] if senders else "",
+        from_name=senders[0][0] if senders else "",
+        to=tuple(dict.fromkeys(addr for _, addr in to)),
+        cc=tuple(dict.fromkeys(addr for _, addr in _addresses(headers.all.get("cc", []), defects, "cc"))),
+        date=_parse_date(headers, defects),
+        text=text,
+        html=body.html,
+        attachments=tuple(body.attachments),
+        defects=tuple(dict.fromkeys(defects)),
+    )
