@@ -15,6 +15,7 @@ from datetime import datetime
 from functools import cached_property
 
 from worker.db.engine import transaction
+from worker.db.models import utcnow
 from worker.inbound.process import Pipeline, Processed, process_inbound, unprocessed_mail_ids
 from worker.outbound.deliver import Outcome, deliver
 from worker.outbound.smtp import Sender, SMTPConfig, SMTPSender
@@ -26,6 +27,7 @@ from worker.scheduler import TickReport, tick
 class Services:
     rt: Runtime
     sender_factory: Callable[[], Sender] | None = None  # tests and the demo pass their own
+    clock: Callable[[], datetime] = utcnow  # the demo runs on a simulated clock
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
     @classmethod
@@ -88,8 +90,8 @@ class Services:
         return tick(self.rt.engine, self.planner, now=now, batch=s.tick_batch_size, dry_run=dry_run)
 
     def deliver(self, mail_id: int, *, now: Callable[[], datetime] | None = None) -> Outcome:
-        kwargs = {"now": now} if now else {}
-        return deliver(self.rt.engine, mail_id, sender=self.sender(), compose=self.reminders.compose, **kwargs)
+        return deliver(self.rt.engine, mail_id, sender=self.sender(), compose=self.reminders.compose,
+                       now=now or self.clock)
 
     def process(self, mail_id: int) -> Processed:
         return process_inbound(self.rt.engine, mail_id, self.pipeline)

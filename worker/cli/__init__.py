@@ -24,4 +24,5 @@ def _register() -> None:
 COMMAND_MODULES: list[str] = [
     "core",
     "run",
+    "demo",
 ]

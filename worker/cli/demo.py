@@ -1,0 +1,56 @@
+"""`dunmail demo`: the whole loop on embedded defaults (see worker/demo/run.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from worker.cli import app
+from worker.cli.core import console, fail
+from worker.errors import DunmailError
+from worker.settings import PROJECT_ROOT
+
+
+@app.command("demo")
+def demo_command(
+    as_json: Annotated[bool, typer.Option("--json", help="print the summary as one JSON object")] = False,
+    workdir: Annotated[Path, typer.Option(help="where the demo database and sent mail go")] = PROJECT_ROOT
+    / "var" / "demo",
+) -> None:
+    """Weeks of reminders and replies in a minute: SQLite, in-process broker, a local SMTP server."""
+    # The demo always runs on the in-process broker, whatever the environment says.
+    os.environ["DUNMAIL_BROKER_URL"] = "memory://"
+    from worker.demo.run import run_demo
+
+    try:
+        result = run_demo(workdir, log_format="json" if as_json else "console")
+    except DunmailError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps(result.summary, ensure_ascii=False))
+        return
+    _print(result.summary)
+    console.print(f"\nsent mail (one .eml per message): {result.outbox}")
+    console.print(f"database: {result.database_url}  ·  timeline of a case: "
+                  f"DUNMAIL_DATABASE_URL={result.database_url} dunmail log 1")
+
+
+def _print(summary: dict[str, object]) -> None:
+    table = Table("invoice", "customer", "lang", "reminders sent", "replies (what dunmail understood)", "state now",
+                  title="dunmail demo: 16 March – 30 June 2026, simulated")
+    for case in summary["cases"]:  # type: ignore[attr-defined]
+        replies = ", ".join(
+            r["intent"] + (f" (by {r['promised_date']})" if r.get("promised_date") else "") for r in case["replies"]
+        )
+        table.add_row(case["invoice"], case["customer"], case["language"],
+                      f"{case['reminders_sent']}: " + " → ".join(case["stages"]), replies or "—", case["state"])
+    console.print(table)
+    queue = Table("waiting for finance", "invoice", "why", title="review queue")
+    for item in summary["review_queue"]:  # type: ignore[attr-defined]
+        queue.add_row(item["kind"], item["invoice"] or "—", item["summary"])
+    console.print(queue)
