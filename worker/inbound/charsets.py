@@ -82,7 +82,6 @@ _ALIASES: dict[str, str | None] = {
 
 _SINGLE_BYTE_LATIN = frozenset({"cp1252", "ascii", "latin_1", "iso8859_15", "iso8859_2", "cp1250"})
 _JA_CANDIDATES = ("cp932", "euc_jp")
-_ASCII_BYTES = bytes(range(0x80))
 
 
 class Decoded(NamedTuple):
@@ -351,10 +350,10 @@ def _best_japanese(data: bytes, skip: str | None) -> tuple[str, str, int] | None
     return None if best is None else (best[1], best[2], best[3])
 
 
-def _small(bad: int, data: bytes) -> bool:
-    """Few enough undecodable bytes that the decoding is right and the mail is just damaged."""
-    high = len(data.translate(None, _ASCII_BYTES))
-    return bad * 20 <= max(high, 1)
+def _mostly_decoded(bad: int, text: str) -> bool:
+    """Few undecodable bytes next to many good non-ASCII characters: the codec is right, the bytes damaged
+    (a truncated UTF-8 sequence, one stray byte). Latin-1 text read as UTF-8 has no good ones."""
+    return bad * 2 <= len(text) - len(text.encode("ascii", "ignore"))
 
 
 def _sniff(data: bytes, declared: str | None) -> tuple[str, str, int]:
@@ -371,11 +370,11 @@ def _sniff(data: bytes, declared: str | None) -> tuple[str, str, int]:
         return ja
     if declared is not None:
         text, bad = _try(data, declared)
-        if _small(bad, data):
+        if _mostly_decoded(bad, text):
             return declared, text, bad
-    if utf8_bad > 0 and _small(utf8_bad, data):
+    if utf8_bad > 0 and _mostly_decoded(utf8_bad, utf8_text):
         return "utf-8", utf8_text, utf8_bad
-    if ja is not None and _small(ja[2], data):
+    if ja is not None and _mostly_decoded(ja[2], ja[1]):
         return ja
     try:
         return "cp1252", data.decode("cp1252"), 0

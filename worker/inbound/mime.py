@@ -344,7 +344,7 @@ def _is_placeholder(plain: str, rich: str) -> bool:
     stripped = plain.strip()
     if not stripped:
         return True
-    return len(stripped) < 200 and len(rich) > 4 * len(stripped) and bool(_PLACEHOLDER.search(stripped))
+    return len(stripped) < 200 and len(rich) > 2 * len(stripped) and bool(_PLACEHOLDER.search(stripped))
 
 
 def _alternative(part: Message, body: _Body) -> None:
