@@ -121,7 +121,7 @@ def load_settings(config_path: Path | str | None = None, **overrides: Any) -> Se
         # Environment variables are read by pydantic-settings itself; file values sit below them.
         env_keys = {k[len("DUNMAIL_"):].lower() for k in os.environ if k.startswith("DUNMAIL_")}
         values = {k: v for k, v in file_values.items() if k not in env_keys}
-        return Settings(**values, **overrides)
+        return Settings(**{**values, **overrides})  # explicit overrides (tests, the demo) win over both
     except ValidationError as exc:
         raise ConfigError(_explain(exc, path)) from None
 

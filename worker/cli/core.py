@@ -98,3 +98,18 @@ def case_log(case_id: Annotated[int, typer.Argument(help="case id")], config: Co
             console.print(table)
     except DunmailError as exc:
         raise fail(str(exc)) from None
+
+
+@app.command("doctor")
+def doctor(config: ConfigOption = None) -> None:
+    """Check settings, database and migrations, broker, SMTP and IMAP logins, templates and policies."""
+    from worker.doctor import run_checks
+
+    checks = run_checks(config)
+    table = Table("check", "status", "detail", "how to fix")
+    colour = {"ok": "green", "warn": "yellow", "fail": "red"}
+    for c in checks:
+        table.add_row(c.name, f"[{colour[c.status]}]{c.status}[/]", c.detail, c.fix)
+    console.print(table)
+    if any(c.status == "fail" for c in checks):
+        raise typer.Exit(1)
