@@ -75,6 +75,7 @@ def tick_command(
 def worker_command(
     threads: Annotated[int, typer.Option(help="dramatiq worker threads")] = 4,
     inbox: Annotated[bool, typer.Option(help="also watch the IMAP inbox (when imap_host is set)")] = True,
+    health_port: HealthPort = 9464,
     config: ConfigOption = None,
 ) -> None:
     """Run dramatiq workers, the periodic scheduler tick and (optionally) the inbox watcher until stopped."""
@@ -89,6 +90,7 @@ def worker_command(
 
     services = Services.build(rt)
     actors.use_services(services)
+    _serve_health(health_port, rt, "worker")
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -105,6 +107,17 @@ def worker_command(
     for t in threads_:
         t.join(timeout=30)
     worker.stop()
+
+
+HealthPort = Annotated[int, typer.Option(help="serve /healthz and /metrics on this port (0: off)")]
+
+
+def _serve_health(port: int, rt: runtime.Runtime, role: str) -> None:
+    if port:
+        from worker.metrics import serve_health
+
+        serve_health(port, rt.engine, role=role)
+        log.info("health_listening", port=port, role=role)
 
 
 def holder_name() -> str:
@@ -160,11 +173,12 @@ def _inbox_loop(services: Services, stop: threading.Event, via_broker: bool) -> 
 
 
 @inbox_app.command("watch")
-def inbox_watch(config: ConfigOption = None) -> None:
+def inbox_watch(health_port: HealthPort = 0, config: ConfigOption = None) -> None:
     """Watch the IMAP inbox (IDLE, or polling) and process each reply as it arrives, until stopped."""
     try:
         rt = runtime.start(config)
         migrate.upgrade(rt.engine)
+        _serve_health(health_port, rt, "inbox")
         services = Services.build(rt)
         for mail_id in services.unprocessed():  # anything stored but not processed before a crash
             services.process(mail_id)

@@ -13,7 +13,7 @@ import structlog
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from worker import ledger
+from worker import ledger, metrics
 from worker.db.engine import transaction
 from worker.db.models import Mail
 from worker.domain import Classification, ReviewKind
@@ -73,6 +73,7 @@ def _process(session: Session, mail: Mail, p: Pipeline) -> Processed:
         return Processed(mail.id, "processed")
     result = p.classify(parsed)
     mail.intent, mail.confidence = result.intent.value, float(result.confidence)
+    metrics.REPLIES.labels(intent=result.intent.value).inc()
     mail.analysis = _analysis(result)
     placement = place_reply(session, parsed, result, reply_localpart=p.reply_localpart, verify_token=p.verify_token)
     mail.analysis = {**mail.analysis, "placed_by": placement.method, "forged_token": placement.forged_token}

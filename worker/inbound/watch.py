@@ -19,7 +19,7 @@ from datetime import timedelta
 import structlog
 from sqlalchemy import Engine
 
-from worker import leases
+from worker import leases, metrics
 from worker.db.engine import transaction
 from worker.db.models import MailboxCursor
 from worker.errors import MailboxTransientError
@@ -107,6 +107,7 @@ def watch(
             mailbox.wait_for_change(min(options.wait_seconds, options.lease_ttl.total_seconds() / 2), stop)
         except MailboxTransientError as exc:
             connected = False
+            metrics.IMAP_RECONNECTS.inc()
             mailbox.close()
             log.warning("mailbox_reconnect", mailbox=mailbox.name, error=str(exc), backoff_s=backoff)
             stop.wait(backoff)

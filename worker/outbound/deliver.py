@@ -25,7 +25,7 @@ import structlog
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from worker import ledger
+from worker import ledger, metrics
 from worker.db.engine import transaction
 from worker.db.models import Case, Mail, utcnow
 from worker.domain import CaseState, ReviewKind
@@ -122,6 +122,8 @@ def _sent(session: Session, case: Case, mail: Mail, at: datetime) -> None:
         case.next_template = None
     case.next_action_at = at  # the scheduler works out the following step on its next pass
     ledger.record_event(session, case, "reminder_sent", mail=mail, stage=mail.stage, to=mail.to_addrs)
+    metrics.REMINDERS_SENT.labels(stage=mail.stage or "").inc()
+    metrics.QUEUE_LATENCY.observe(max(0.0, (at - mail.created_at).total_seconds()))
     log.info("reminder_sent", case_id=case.id, mail_id=mail.id, stage=mail.stage, message_id=mail.message_id)
 
 
@@ -133,6 +135,7 @@ def _cancel(session: Session, case: Case, mail: Mail, why: str) -> None:
 
 def _uncertain(session: Session, case: Case, mail: Mail, why: str) -> None:
     mail.status, mail.error = "uncertain", why
+    metrics.SEND_FAILURES.labels(outcome="uncertain").inc()
     case.next_action_at = None  # hold the ladder until a person has looked
     ledger.record_event(session, case, "send_uncertain", mail=mail, reason=why, stage=mail.stage)
     ledger.open_review(session, ReviewKind.SEND_UNCERTAIN, case=case, mail=mail,
@@ -142,6 +145,7 @@ def _uncertain(session: Session, case: Case, mail: Mail, why: str) -> None:
 
 def _failed(session: Session, case: Case, mail: Mail, why: str) -> None:
     mail.status, mail.error = "failed", why
+    metrics.SEND_FAILURES.labels(outcome="refused").inc()
     case.next_action_at = None
     ledger.record_event(session, case, "send_failed", mail=mail, reason=why, stage=mail.stage)
     ledger.open_review(session, ReviewKind.SEND_FAILED, case=case, mail=mail,
