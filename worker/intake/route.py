@@ -1,0 +1,145 @@
+"""Forwarded invoices → cases. Mail addressed to the intake address is read here instead of classified.
+
+Only forwards from configured internal senders are accepted (others are kept and queued for review).
+Each extracted invoice with every essential field and enough confidence opens (or updates) a case;
+anything less goes to the review queue pre-filled with what was found, the original mail attached.
+The same invoice forwarded twice updates nothing and says so. Non-invoices are logged with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from worker import ledger
+from worker.db.models import Customer, Invoice, Mail, utcnow
+from worker.domain import ExtractedInvoice, ReviewKind
+from worker.inbound.message import ParsedMail
+from worker.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+MIN_CONFIDENCE = 0.6
+ESSENTIAL = ("number", "customer_email", "amount", "currency")
+
+
+@dataclass(frozen=True)
+class IntakeOutcome:
+    opened: list[str]
+    duplicates: list[str]
+    to_review: list[str]
+    skipped: list[tuple[str, str]]
+
+
+def is_intake(mail: ParsedMail, intake_address: str | None) -> bool:
+    if not intake_address:
+        return False
+    wanted = intake_address.lower()
+    delivered = [(mail.header(h) or "").strip("<> ").lower() for h in ("Delivered-To", "X-Original-To")]
+    return wanted in mail.to or wanted in mail.cc or wanted in delivered
+
+
+def sender_allowed(sender: str, allowed: list[str]) -> bool:
+    sender = sender.lower()
+    for entry in allowed:
+        entry = entry.strip().lower()
+        if entry.startswith("@") and sender.endswith(entry):
+            return True
+        if entry == sender:
+            return True
+    return False
+
+
+def make_router(settings: Settings) -> Callable[[Session, Mail, ParsedMail], bool]:
+    """The inbound pipeline's hook: returns True when the mail was an intake mail (and handled)."""
+
+    def route(session: Session, mail: Mail, parsed: ParsedMail) -> bool:
+        if not is_intake(parsed, settings.intake_address):
+            return False
+        mail.analysis = {"route": "intake"}
+        if not sender_allowed(parsed.from_addr, settings.intake_allowed_senders):
+            ledger.open_review(session, ReviewKind.INTAKE, mail=mail,
+                               summary=f"invoice forwarded by {parsed.from_addr or 'an unknown sender'}, who is not "
+                                       "an allowed intake sender: confirm before anything is opened")
+            log.warning("intake_sender_refused", mail_id=mail.id)
+            return True
+        outcome = intake_mail(session, mail, parsed, settings=settings)
+        mail.analysis = {"route": "intake", "opened": outcome.opened, "duplicates": outcome.duplicates,
+                         "to_review": outcome.to_review, "skipped": [list(s) for s in outcome.skipped]}
+        return True
+
+    return route
+
+
+def intake_mail(session: Session, mail: Mail, parsed: ParsedMail, *, settings: Settings) -> IntakeOutcome:
+    from worker.intake.extract import extract_invoices
+
+    result = extract_invoices(parsed, default_terms_days=settings.intake_default_terms_days)
+    opened: list[str] = []
+    duplicates: list[str] = []
+    to_review: list[str] = []
+    doubtful: list[dict[str, object]] = []
+    for inv in result.invoices:
+        label = inv.number or "(no number)"
+        missing = [k for k in ESSENTIAL if getattr(inv, k) in (None, "")]
+        if missing or inv.confidence < MIN_CONFIDENCE or inv.due_date is None:
+            doubtful.append(_doubt(inv, missing))
+            to_review.append(label)
+        elif _open(session, inv, settings, mail):
+            opened.append(label)
+        else:
+            duplicates.append(label)
+    if doubtful:  # one item per forwarded mail, pre-filled with every invoice that needs a person
+        ledger.open_review(session, ReviewKind.INTAKE, mail=mail,
+                           summary=f"confirm {len(doubtful)} invoice(s) read from a forwarded mail: "
+                                   + "; ".join(str(d["why"]) for d in doubtful),
+                           invoices=doubtful)
+    skipped = [(str(what), str(why)) for what, why in result.skipped]
+    if not result.invoices:
+        log.info("intake_no_invoice", mail_id=mail.id, reasons=[why for _, why in skipped][:5])
+        if not skipped:
+            ledger.open_review(session, ReviewKind.INTAKE, mail=mail,
+                               summary="forwarded mail holds no invoice dunmail could read")
+    log.info("intake_done", mail_id=mail.id, opened=len(opened), duplicates=len(duplicates),
+             to_review=len(to_review), skipped=len(skipped))
+    return IntakeOutcome(opened, duplicates, to_review, skipped)
+
+
+def _open(session: Session, inv: ExtractedInvoice, settings: Settings, mail: Mail) -> bool:
+    """Open the case; False when this invoice is already known (a second forward changes nothing)."""
+    assert inv.number and inv.customer_email and inv.amount is not None and inv.currency and inv.due_date
+    if session.scalars(select(Invoice.id).where(Invoice.issuer == "default", Invoice.number == inv.number)).first():
+        log.info("intake_duplicate", invoice=inv.number, mail_id=mail.id)
+        return False
+    customer = ledger.find_customer(session, email=inv.customer_email, name=inv.customer_name,
+                                    registration_number=None)
+    if customer is None:
+        customer = Customer(name=inv.customer_name or inv.customer_email, language=inv.language or "en",
+                            timezone="Asia/Tokyo" if inv.language == "ja" else settings.default_timezone,
+                            country="JP" if inv.language == "ja" else settings.default_country)
+        session.add(customer)
+    ledger.ensure_contact(session, customer, inv.customer_email)
+    session.flush()
+    invoice, _ = ledger.upsert_invoice(session, customer=customer, number=inv.number, amount=inv.amount,
+                                       currency=inv.currency, issue_date=inv.issue_date, due_date=inv.due_date,
+                                       source="intake")
+    session.flush()
+    case = ledger.open_case(session, invoice, policy=customer.policy or settings.default_policy,
+                            first_action_at=utcnow(), reason=f"invoice {inv.number} forwarded to intake")
+    ledger.record_event(session, case, "intake", mail=mail, source=inv.source,
+                        due_date_inferred=inv.due_date_inferred, notes=list(inv.notes))
+    return True
+
+
+def _doubt(inv: ExtractedInvoice, missing: list[str]) -> dict[str, object]:
+    if missing:
+        why = f"{inv.number or '?'}: missing {', '.join(missing)}"
+    elif inv.due_date is None:
+        why = f"{inv.number}: no due date"
+    else:
+        why = f"{inv.number}: low confidence ({inv.confidence:.2f})"
+    return {"why": why, "extracted": inv.contract(), "source": inv.source, "notes": list(inv.notes)}
