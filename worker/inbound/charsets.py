@@ -412,10 +412,22 @@ def decode_bytes(data: bytes, declared: str | None = None) -> Decoded:
             defects += (f"charset_mislabelled:{declared}->{chosen}",)
     if bad:
         defects += (f"undecodable_bytes_dropped:{bad}",)
-    text, dropped = clean_text(text)
+    cleaned, dropped = clean_text(text)
     if dropped:
-        defects += (f"control_characters_dropped:{dropped}",)
-    return Decoded(text, chosen, defects)
+        defects += _dropped_characters(text)
+    return Decoded(cleaned, chosen, defects)
+
+
+def _dropped_characters(text: str) -> tuple[str, ...]:
+    """Name what clean_text removed: escapes mean a decoding went wrong, the others were in the source."""
+    escapes, replacements = text.count("\x1b"), text.count("\ufffd")
+    others = len(text) - len(_CONTROL.sub("", text)) - escapes - replacements
+    found = (
+        ("escape_bytes_dropped", escapes),
+        ("replacement_characters_in_source_dropped", replacements),
+        ("control_characters_dropped", others),
+    )
+    return tuple(f"{name}:{count}" for name, count in found if count)
 
 
 def _decode_labelled(data: bytes, codec: str | None, declared: str | None) -> tuple[str, str, int]:

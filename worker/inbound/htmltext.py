@@ -180,7 +180,17 @@ def html_to_text(html: str, *, stop_at_quote: bool = False) -> str:
     With stop_at_quote, stop at the first container a mail client wraps quoted history in
     (Gmail's gmail_quote, Outlook's reply header, Thunderbird's cite prefix, blockquote type=cite).
     """
+    return split_html_quote(html)[0] if stop_at_quote else _convert(html, stop_at_quote=False)[0]
+
+
+def split_html_quote(html: str) -> tuple[str, bool]:
+    """(text before the quoted-history container, whether such a container was found)."""
+    return _convert(html, stop_at_quote=True)
+
+
+def _convert(html: str, *, stop_at_quote: bool) -> tuple[str, bool]:
     out = _Writer()
+    stopped = False
     for kind, data, closing, raw_attrs in _tokens(html):
         if kind == "text":
             assert data is not None
@@ -188,9 +198,10 @@ def html_to_text(html: str, *, stop_at_quote: bool = False) -> str:
             continue
         tag = data or ""
         if stop_at_quote and not closing and is_quote_container(tag, raw_attrs):
+            stopped = True
             break
         _handle_tag(out, tag, closing, raw_attrs)
-    return out.result()
+    return out.result(), stopped
 
 
 def _handle_tag(out: _Writer, tag: str, closing: bool, raw_attrs: str) -> None:

@@ -1,0 +1,379 @@
+"""The customer's new words in a reply: quoted history, forwarded blocks, signatures and disclaimers cut.
+
+Each family of markers is an ordered tuple of (name, pattern), compiled into one regex with a named group
+per form, so a match says which form fired (Reply.cuts, shown to reviewers) and supporting another mail
+client is one line of data. Forms cover Gmail, Outlook (English and Japanese header blocks), Apple Mail and
+iPhone, Thunderbird, Japanese Gmail, "> " quoting with top, bottom and interleaved posting, mobile
+signatures, framed Japanese signature blocks and legal disclaimers.
+
+Conservative by design: when everything looks quoted, the first non-empty block is returned rather
+than nothing, because an empty reply would hide a customer's words from the classifier.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from worker.inbound.htmltext import split_html_quote
+
+Forms = tuple[tuple[str, str], ...]
+
+# A line that introduces quoted history ("… wrote:"). Tested on whole lines ending in a colon.
+ATTRIBUTIONS: Forms = (
+    ("gmail_en", r"On\s.{1,250}?\s(?:wrote|writes)\s?:"),
+    ("gmail_ja", r"\d{4}年\s?\d{1,2}月\s?\d{1,2}日.{0,40}?\d{1,2}:\d{2}.{0,250}[:：]"),
+    ("apple_ja", r".{0,80}?\d{1,2}:\d{2}.{0,250}のメール\s?[:：]"),
+    ("thunderbird_ja", r".{0,250}さん(?:は|が)書きました\s?[:：]"),
+    ("wrote_generic", r".{0,250}(?:\d|@).{0,250}\b(?:wrote|writes)\s?:"),
+    ("ecrit_fr", r"Le\s.{1,250}?a\s+écrit\s?:"),
+    ("schrieb_de", r"Am\s.{1,250}?schrieb.{0,120}:"),
+)
+
+# A line after which everything is history (no bottom posting follows these).
+SEPARATORS: Forms = (
+    (
+        "outlook_original",
+        r"-{2,}\s*(?:Original Message|Original message|元のメッセージ|オリジナル\s?メッセージ|"
+        r"Ursprüngliche Nachricht|Message d'origine)\s*-{2,}",
+    ),
+    (
+        "forwarded",
+        r"-{2,}\s*(?:Forwarded [Mm]essage|転送メッセージ|転送されたメッセージ|Weitergeleitete Nachricht|"
+        r"Message transféré)\s*-{2,}",
+    ),
+    ("apple_forwarded", r"(?:Begin forwarded message|転送されたメッセージ|以下転送)\s?[:：]"),
+    ("reply_above_line", r"-{2,}\s*(?:Reply above this line|この行より上に返信).{0,20}-{2,}|##-.{0,60}-##"),
+)
+
+# Outlook's quoted header block: a From line, then Sent/To/Subject lines (English, Japanese, others).
+HEADER_FROM: Forms = (("outlook_header_block", r"\*?(?:From|差出人|送信者|Von|De|寄件者|发件人)\*?\s?[:：]"),)
+HEADER_OTHER: Forms = (
+    (
+        "header_key",
+        r"\*?(?:Sent|Date|To|Cc|CC|Subject|送信日時|送信日|日時|日付|宛先|件名|Gesendet|An|Betreff|Envoyé|"
+        r"À|Objet|Datum|寄件日期|收件者|主旨)\*?\s?[:：]",
+    ),
+)
+RULE_LINE = re.compile(r"\s*(?:[_＿]{10,}|-{10,}|[─━]{10,})\s*")
+
+# A line from which the rest is a signature (when there is text above it).
+SIGNATURE_STARTS: Forms = (
+    ("signature_dashes", r"--\s?|―{2}"),
+    (
+        "mobile_en",
+        r"Sent from my\s.{1,40}|Sent from (?:Mail|Outlook|Yahoo Mail|Gmail|my mobile|Samsung).{0,40}|"
+        r"Get Outlook for (?:iOS|Android).{0,10}|Sent (?:via|with) .{1,40}|Envoyé de mon .{1,30}",
+    ),
+    (
+        "mobile_ja",
+        r".{0,20}?(?:iPhone|iPad|Android|スマートフォン|スマホ|携帯|モバイル|Outlook|Galaxy|Xperia|AQUOS)"
+        r"\s?(?:から|より)送信.{0,10}",
+    ),
+    ("outlook_app_ja", r"(?:iOS|Android)\s?(?:版|用)\s?(?:の\s?)?Outlook\s?(?:を入手|から送信).{0,10}"),
+)
+
+# A paragraph of legal boilerplate; it and everything after it go.
+DISCLAIMERS: Forms = (
+    (
+        "disclaimer_confidential_en",
+        r"this (?:e-?mail|message|communication|transmission)"
+        r"(?: and any (?:files|attachments)[^.]{0,80})?"
+        r"[^.]{0,40}\b(?:is|are|may be|contains?|may contain)\b[^.]{0,80}(?:confidential|privileged)",
+    ),
+    (
+        "disclaimer_notice",
+        r"confidentiality notice|\bdisclaimer\s?:|legal notice|privileged (?:and|&) confidential",
+    ),
+    (
+        "disclaimer_error_en",
+        r"if you (?:are not the intended recipient|have received this (?:e-?mail|message|communication)"
+        r" in error)",
+    ),
+    (
+        "disclaimer_ja",
+        r"(?:本|この|当)(?:電子)?メール.{0,80}?(?:機密|秘密|守秘|第三者への開示|誤って|誤送信)|"
+        r"(?:機密|秘密)情報が含まれ|誤って.{0,20}(?:受信|届いた|受け取)",
+    ),
+)
+
+# What marks a block of lines as contact details.
+CONTACT = re.compile(
+    r"(?i)\bTEL\b|\bFAX\b|電話|携帯|〒|株式会社|\(株\)|（株）|㈱|有限会社|合同会社|\bE-?mail\b|\bURL\b|https?://|"
+    r"www\.|\b(?:Inc|Ltd|LLC|Corp|GmbH|K\.K|Co\.)\b|\bMobile\b|\bPhone\b|"
+    r"\+?\(?\d{1,4}\)?[-\s.]\d{1,4}[-\s.]\d{3,4}|[\w.+-]+@[\w-]+\.[\w.-]+"
+)
+FRAME_LINE = re.compile(r"\s*[━─―ー＝=\-_*＊~～■□◆◇☆★・.…※#]{5,}\s*")
+QUOTED = re.compile(r"\s*(?:>|＞|&gt;)")
+_HIRAGANA = re.compile(r"[\u3041-\u309f]")
+_SENTENCE_END = re.compile(r"[.!?。！？]\s*$")
+_SMALL_WORDS = frozenset({"of", "and", "&", "the", "for", "de", "van", "von", "der", "|", "-", "/", "at"})
+_SIGNATURE_WINDOW = 12  # lines after a frame line in which contact details mark it as a signature
+
+
+def _combine(forms: Forms, flags: int = 0) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in forms), flags)
+
+
+_ATTRIBUTION_RE = _combine(ATTRIBUTIONS)
+_SEPARATOR_RE = _combine(SEPARATORS)
+_FROM_RE = _combine(HEADER_FROM)
+_OTHER_RE = _combine(HEADER_OTHER)
+_SIGNATURE_RE = _combine(SIGNATURE_STARTS)
+_DISCLAIMER_RE = _combine(DISCLAIMERS, re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str  # the new words
+    cuts: tuple[str, ...]  # names of the forms that fired, in the order applied
+
+
+def extract_reply(text: str, *, html: str | None = None) -> str:
+    """The customer's new words only (see module docstring); never empty when the mail had words."""
+    return extract_reply_details(text, html=html).text
+
+
+def extract_reply_details(text: str, *, html: str | None = None) -> Reply:
+    """extract_reply, plus the names of what was cut (for the review UI and for tuning)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    cuts: list[str] = []
+    start, name = _history_start(lines)
+    if name:
+        cuts.append(name)
+    kept, dropped_quote = _drop_quoted(lines[:start])
+    if dropped_quote:
+        cuts.append("quoted_lines")
+    if html and not name and not dropped_quote:
+        html_text, found = split_html_quote(html)
+        if found and html_text.strip():
+            kept = html_text.split("\n")
+            cuts.append("html_quote_container")
+    kept, signature_cuts = _strip_signature(kept)
+    cuts.extend(signature_cuts)
+    result = _tidy(kept)
+    if not result:
+        result = _first_block(lines)
+        cuts.append("fallback_first_block")
+    return Reply(result, tuple(cuts))
+
+
+# --- quoted history --------------------------------------------------------------------------------------
+
+
+def _ends_with_colon(line: str) -> bool:
+    return line.endswith((":", "："))
+
+
+def _attribution(lines: Sequence[str], i: int) -> tuple[str, int] | None:
+    """(form name, lines used) when line i (or i and i+1: clients wrap long ones) introduces a quote."""
+    line = lines[i].strip()
+    if _ends_with_colon(line):
+        m = _ATTRIBUTION_RE.fullmatch(line)
+        if m:
+            return m.lastgroup or "attribution", 1
+    elif i + 1 < len(lines) and _ends_with_colon(lines[i + 1].strip()) and len(line) < 200:
+        m = _ATTRIBUTION_RE.fullmatch(f"{line} {lines[i + 1].strip()}")
+        if m:
+            return m.lastgroup or "attribution", 2
+    return None
+
+
+def _next_content(lines: Sequence[str], i: int) -> int | None:
+    for j in range(i, len(lines)):
+        if lines[j].strip():
+            return j
+    return None
+
+
+def _is_quoted(lines: Sequence[str], i: int | None) -> bool:
+    return i is not None and QUOTED.match(lines[i]) is not None
+
+
+def _header_block(lines: Sequence[str], i: int) -> bool:
+    """Line i is "From: …" and at least two of the next five lines are Sent/To/Subject-style keys."""
+    found = 0
+    for line in lines[i + 1 : i + 7]:
+        if _OTHER_RE.match(line.strip()):
+            found += 1
+    return found >= 2
+
+
+def _history_start(lines: Sequence[str]) -> tuple[int, str | None]:
+    """Index of the first line of quoted history that nothing new follows, and the form that said so."""
+    for i, raw in enumerate(lines):
+        line = raw.strip()
+        if not line or QUOTED.match(raw):
+            continue
+        found = _attribution(lines, i)
+        if found:
+            name, used = found
+            if not _is_quoted(lines, _next_content(lines, i + used)):
+                return i, name  # attribution without "> " lines below: all of it is history
+            continue
+        m = _SEPARATOR_RE.fullmatch(line)
+        if m:
+            return i, m.lastgroup
+        m = _FROM_RE.match(line)
+        if m and _header_block(lines, i):
+            before = i - 1
+            while before >= 0 and not lines[before].strip():
+                before -= 1
+            start = before if before >= 0 and RULE_LINE.fullmatch(lines[before]) else i
+            return start, m.lastgroup
+    return len(lines), None
+
+
+def _drop_quoted(lines: Sequence[str]) -> tuple[list[str], bool]:
+    """Remove "> " lines and the attribution lines that introduce them; keep interleaved new text."""
+    kept: list[str] = []
+    dropped = False
+    i = 0
+    while i < len(lines):
+        if QUOTED.match(lines[i]):
+            dropped = True
+            i += 1
+            continue
+        found = _attribution(lines, i) if lines[i].strip() else None
+        if found and _is_quoted(lines, _next_content(lines, i + found[1])):
+            dropped = True
+            i += found[1]
+            continue
+        kept.append(lines[i])
+        i += 1
+    return kept, dropped
+
+
+# --- signatures and disclaimers --------------------------------------------------------------------------
+
+
+def _first_content(lines: Sequence[str]) -> int | None:
+    return _next_content(lines, 0)
+
+
+def _signature_start(lines: Sequence[str], first: int) -> tuple[int, str] | None:
+    for i in range(first + 1, len(lines)):
+        line = lines[i].strip()
+        if not line:
+            continue
+        m = _SIGNATURE_RE.fullmatch(line)
+        if m:
+            return i, m.lastgroup or "signature"
+        window = lines[i + 1 : i + _SIGNATURE_WINDOW]
+        if FRAME_LINE.fullmatch(line) and any(CONTACT.search(x) for x in window):
+            return i, "signature_frame"
+    return None
+
+
+def _disclaimer_start(lines: Sequence[str], first: int) -> tuple[int, str] | None:
+    """Start of the first paragraph after the first one that reads as legal boilerplate."""
+    i = first
+    while i < len(lines) and lines[i].strip():  # skip the first paragraph: never boilerplate-cut it away
+        i += 1
+    while i < len(lines):
+        if not lines[i].strip():
+            i += 1
+            continue
+        end = i
+        while end < len(lines) and lines[end].strip():
+            end += 1
+        m = _DISCLAIMER_RE.search(" ".join(x.strip() for x in lines[i:end]))
+        if m:
+            return i, m.lastgroup or "disclaimer"
+        i = end
+    return None
+
+
+def _name_like(line: str) -> bool:
+    """A line that could sit in a signature: contact details, or a short name/title/company line."""
+    s = line.strip()
+    if CONTACT.search(s):
+        return True
+    if len(s) > 40 or _HIRAGANA.search(s) or _SENTENCE_END.search(s) or any(c.isdigit() for c in s):
+        return False
+    words = s.split()
+    if len(words) > 6:
+        return False
+    return all(_title_word(w) for w in words)
+
+
+def _title_word(word: str) -> bool:
+    return not word[0].isalpha() or word[0].isupper() or not word.isascii() or word.lower() in _SMALL_WORDS
+
+
+def _trailing_contact_block(lines: list[str]) -> int | None:
+    """Start of a name/title/phone block at the very end (no delimiter), when one is there."""
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    start = end
+    while start and lines[start - 1].strip() and _name_like(lines[start - 1]):
+        start -= 1
+    block = lines[start:end]
+    if not block or len(block) > _SIGNATURE_WINDOW or not any(CONTACT.search(x) for x in block):
+        return None
+    if not any(x.strip() for x in lines[:start]):
+        return None
+    return start
+
+
+def _strip_signature(lines: list[str]) -> tuple[list[str], list[str]]:
+    first = _first_content(lines)
+    if first is None:
+        return lines, []
+    candidates = [c for c in (_signature_start(lines, first), _disclaimer_start(lines, first)) if c]
+    cuts: list[str] = []
+    if candidates:
+        start, name = min(candidates)
+        lines = lines[:start]
+        cuts.append(name)
+    block = _trailing_contact_block(lines)
+    if block is not None:
+        lines = lines[:block]
+        cuts.append("signature_contact_block")
+    return lines, cuts
+
+
+# --- output ----------------------------------------------------------------------------------------------
+
+
+def _tidy(lines: Sequence[str]) -> str:
+    out: list[str] = []
+    for line in lines:
+        line = line.rstrip()
+        if not line and (not out or not out[-1]):
+            continue
+        out.append(line)
+    return "\n".join(out).strip("\n")
+
+
+def _is_marker(lines: Sequence[str], i: int) -> bool:
+    line = lines[i].strip()
+    return bool(
+        _attribution(lines, i)
+        or _SEPARATOR_RE.fullmatch(line)
+        or _FROM_RE.match(line)
+        or _OTHER_RE.match(line)
+        or RULE_LINE.fullmatch(line)
+    )
+
+
+def _first_block(lines: Sequence[str]) -> str:
+    """The first non-empty paragraph, quote marks removed, skipping attribution and header lines."""
+    unquoted = [QUOTED.sub("", line, count=1) if QUOTED.match(line) else line for line in lines]
+    unquoted = [re.sub(r"^(?:\s*(?:>|＞)\s?)+", "", line) for line in unquoted]
+    block: list[str] = []
+    for i, line in enumerate(unquoted):
+        if not line.strip():
+            if block:
+                break
+            continue
+        if _is_marker(unquoted, i):
+            if block:
+                break
+            continue
+        block.append(line.rstrip())
+    if block:
+        return "\n".join(block).strip()
+    return "\n".join(x.rstrip() for x in lines).strip()
