@@ -271,18 +271,14 @@ def _disclaimer_start(lines: Sequence[str], first: int) -> tuple[int, str] | Non
     i = first
     while i < len(lines) and lines[i].strip():  # skip the first paragraph: never boilerplate-cut it away
         i += 1
-    while i < len(lines):
-        if not lines[i].strip():
-            i += 1
-            continue
-        end = i
-        while end < len(lines) and lines[end].strip():
-            end += 1
-        m = _DISCLAIMER_RE.search(" ".join(x.strip() for x in lines[i:end]))
-        if m:
-            return i, m.lastgroup or "disclaimer"
-        i = end
-    return None
+    rest = "\n".join(lines[i:])
+    m = _DISCLAIMER_RE.search(rest)  # one search over the rest, then back to the paragraph it is in
+    if m is None:
+        return None
+    at = i + rest.count("\n", 0, m.start())
+    while at > i and lines[at - 1].strip():
+        at -= 1
+    return at, m.lastgroup or "disclaimer"
 
 
 def _name_like(line: str) -> bool:
