@@ -24,7 +24,7 @@ from worker.db.engine import transaction
 from worker.db.models import MailboxCursor
 from worker.errors import MailboxTransientError
 from worker.inbound.mailbox import Mailbox
-from worker.inbound.store import store_inbound
+from worker.inbound.store import store_batch
 
 log = structlog.get_logger(__name__)
 
@@ -54,12 +54,10 @@ def sync_once(engine: Engine, mailbox: Mailbox, *, batch: int = 200) -> SyncRepo
     for start in range(0, len(uids), batch):
         chunk = uids[start:start + batch]
         with transaction(engine) as session:
-            for uid, raw in mailbox.fetch_raw(chunk):
-                mail, new = store_inbound(session, raw, mailbox=mailbox.name, uidvalidity=validity, uid=uid)
-                if new:
-                    stored.append(mail.id)
-                    log.info("mail_stored", mail_id=mail.id, mailbox=mailbox.name, uid=uid,
-                             message_id=mail.message_id)
+            new = store_batch(session, list(mailbox.fetch_raw(chunk)), mailbox=mailbox.name, uidvalidity=validity)
+            for mail in new:
+                stored.append(mail.id)
+                log.info("mail_stored", mail_id=mail.id, mailbox=mailbox.name, uid=mail.uid, message_id=mail.message_id)
             cur = session.get(MailboxCursor, mailbox.name)
             assert cur is not None
             cur.last_uid = max(cur.last_uid, *chunk)
