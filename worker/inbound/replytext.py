@@ -98,6 +98,21 @@ DISCLAIMERS: Forms = (
     ),
 )
 
+# Every DISCLAIMERS form contains one of these: a cheap test before the regexes.
+_DISCLAIMER_WORDS = (
+    "confidential",
+    "privileged",
+    "notice",
+    "disclaimer",
+    "intended recipient",
+    "in error",
+    "機密",
+    "秘密",
+    "守秘",
+    "開示",
+    "誤",
+)
+
 # What marks a block of lines as contact details.
 CONTACT = re.compile(
     r"(?i)\bTEL\b|\bFAX\b|電話|携帯|〒|株式会社|\(株\)|（株）|㈱|有限会社|合同会社|\bE-?mail\b|\bURL\b|https?://|"
@@ -137,12 +152,13 @@ def extract_reply(text: str, *, html: str | None = None) -> str:
 
 def extract_reply_details(text: str, *, html: str | None = None) -> Reply:
     """extract_reply, plus the names of what was cut (for the review UI and for tuning)."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    norm = text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+    lines = _Lines(norm)
     cuts: list[str] = []
     start, name = _history_start(lines)
     if name:
         cuts.append(name)
-    kept, dropped_quote = _drop_quoted(lines[:start])
+    kept, dropped_quote = _drop_quoted(lines, start)
     if dropped_quote:
         cuts.append("quoted_lines")
     if html and not name and not dropped_quote:
@@ -154,12 +170,48 @@ def extract_reply_details(text: str, *, html: str | None = None) -> Reply:
     cuts.extend(signature_cuts)
     result = _tidy(kept)
     if not result:
-        result = _first_block(lines)
+        result = _first_block(lines.lines)
         cuts.append("fallback_first_block")
     return Reply(result, tuple(cuts))
 
 
 # --- quoted history --------------------------------------------------------------------------------------
+
+# Lines worth a closer look, found by one regex pass instead of testing every pattern on every line.
+_QUOTED_LINE = re.compile(r"(?m)^[ \t]*(?:>|＞|&gt;)")
+_COLON_END = re.compile(r"(?m)[:：][ \t]*$")
+_BOUNDARY_HINT = re.compile(
+    r"(?m)^[ \t]*(?:-{2}|[_＿]{10}|[─━]{10}|\*?(?:From|差出人|送信者|Von|De|寄件者|发件人)\*?[ \t]?[:：]|"
+    r"Begin forwarded|転送された|以下転送|##-)"
+)
+
+
+def _line_numbers(text: str, pattern: re.Pattern[str]) -> set[int]:
+    found: set[int] = set()
+    line = pos = 0
+    for m in pattern.finditer(text):
+        line += text.count("\n", pos, m.start())
+        pos = m.start()
+        found.add(line)
+    return found
+
+
+class _Lines:
+    """The reply's lines, with the indexes of quoted lines and of lines that may start history."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.split("\n")
+        self.quoted = _line_numbers(text, _QUOTED_LINE)
+        colon = _line_numbers(text, _COLON_END)
+        # an attribution may be wrapped: the line before a colon-ending line may start it
+        self.attribution_candidates = sorted((colon | {i - 1 for i in colon if i}) - self.quoted)
+        self.candidates = sorted(
+            (set(self.attribution_candidates) | _line_numbers(text, _BOUNDARY_HINT)) - self.quoted
+        )
+
+    def next_is_quoted(self, i: int) -> bool:
+        j = _next_content(self.lines, i)
+        return j is not None and j in self.quoted
 
 
 def _ends_with_colon(line: str) -> bool:
@@ -187,10 +239,6 @@ def _next_content(lines: Sequence[str], i: int) -> int | None:
     return None
 
 
-def _is_quoted(lines: Sequence[str], i: int | None) -> bool:
-    return i is not None and QUOTED.match(lines[i]) is not None
-
-
 def _header_block(lines: Sequence[str], i: int) -> bool:
     """Line i is "From: …" and at least two of the next five lines are Sent/To/Subject-style keys."""
     found = 0
@@ -200,16 +248,17 @@ def _header_block(lines: Sequence[str], i: int) -> bool:
     return found >= 2
 
 
-def _history_start(lines: Sequence[str]) -> tuple[int, str | None]:
+def _history_start(text: _Lines) -> tuple[int, str | None]:
     """Index of the first line of quoted history that nothing new follows, and the form that said so."""
-    for i, raw in enumerate(lines):
-        line = raw.strip()
-        if not line or QUOTED.match(raw):
+    lines = text.lines
+    for i in text.candidates:
+        line = lines[i].strip()
+        if not line:
             continue
         found = _attribution(lines, i)
         if found:
             name, used = found
-            if not _is_quoted(lines, _next_content(lines, i + used)):
+            if not text.next_is_quoted(i + used):
                 return i, name  # attribution without "> " lines below: all of it is history
             continue
         m = _SEPARATOR_RE.fullmatch(line)
@@ -225,24 +274,19 @@ def _history_start(lines: Sequence[str]) -> tuple[int, str | None]:
     return len(lines), None
 
 
-def _drop_quoted(lines: Sequence[str]) -> tuple[list[str], bool]:
-    """Remove "> " lines and the attribution lines that introduce them; keep interleaved new text."""
-    kept: list[str] = []
-    dropped = False
-    i = 0
-    while i < len(lines):
-        if QUOTED.match(lines[i]):
-            dropped = True
-            i += 1
+def _drop_quoted(text: _Lines, end: int) -> tuple[list[str], bool]:
+    """Lines before `end` without "> " lines and the attribution lines that introduce them (interleaved
+    new text stays)."""
+    drop = {i for i in text.quoted if i < end}
+    for i in text.attribution_candidates:
+        if i >= end or i in drop:
             continue
-        found = _attribution(lines, i) if lines[i].strip() else None
-        if found and _is_quoted(lines, _next_content(lines, i + found[1])):
-            dropped = True
-            i += found[1]
-            continue
-        kept.append(lines[i])
-        i += 1
-    return kept, dropped
+        found = _attribution(text.lines, i)
+        if found and text.next_is_quoted(i + found[1]):
+            drop.update(range(i, i + found[1]))
+    if not drop:
+        return text.lines[:end], False
+    return [line for i, line in enumerate(text.lines[:end]) if i not in drop], True
 
 
 # --- signatures and disclaimers --------------------------------------------------------------------------
@@ -255,7 +299,7 @@ def _first_content(lines: Sequence[str]) -> int | None:
 def _signature_start(lines: Sequence[str], first: int) -> tuple[int, str] | None:
     for i in range(first + 1, len(lines)):
         line = lines[i].strip()
-        if not line:
+        if not line or len(line) > 80:  # signature openers and frame lines are short
             continue
         m = _SIGNATURE_RE.fullmatch(line)
         if m:
@@ -272,6 +316,9 @@ def _disclaimer_start(lines: Sequence[str], first: int) -> tuple[int, str] | Non
     while i < len(lines) and lines[i].strip():  # skip the first paragraph: never boilerplate-cut it away
         i += 1
     rest = "\n".join(lines[i:])
+    lowered = rest.lower()
+    if not any(word in lowered for word in _DISCLAIMER_WORDS):
+        return None
     m = _DISCLAIMER_RE.search(rest)  # one search over the rest, then back to the paragraph it is in
     if m is None:
         return None
