@@ -247,6 +247,7 @@ class _Body:
     html: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
+    want_text: bool = True  # False: the caller only needs html and attachments from this subtree
 
 
 def _raw_header(part: Message, name: str) -> str | None:
@@ -352,7 +353,8 @@ def _leaf(part: Message, body: _Body) -> None:
         html = _decode_text(part, body, data, html=True)
         if body.html is None:
             body.html = fix_meta_charset(html)
-        body.texts.append(html_to_text(html))
+        if body.want_text:
+            body.texts.append(html_to_text(html))
     else:
         body.texts.append(_decode_text(part, body, data, html=False))
 
@@ -362,12 +364,16 @@ def _looks_binary(data: bytes) -> bool:
     return b"\x00" in head or head.startswith(_BINARY_MAGIC)
 
 
+def _may_be_placeholder(plain: str) -> bool:
+    stripped = plain.strip()
+    return not stripped or (len(stripped) < 200 and bool(_PLACEHOLDER.search(stripped)))
+
+
 def _is_placeholder(plain: str, rich: str) -> bool:
     """A text/plain alternative that says nothing the HTML does not: empty, or 'view this in HTML'."""
-    stripped = plain.strip()
-    if not stripped:
+    if not plain.strip():
         return True
-    return len(stripped) < 200 and len(rich) > 2 * len(stripped) and bool(_PLACEHOLDER.search(stripped))
+    return _may_be_placeholder(plain) and len(rich) > 2 * len(plain.strip())
 
 
 def _alternative(part: Message, body: _Body) -> None:
@@ -382,13 +388,14 @@ def _alternative(part: Message, body: _Body) -> None:
         ),
         None,
     )
-    rich_body = _Body()
-    if rich is not None:
-        _walk(rich, rich_body)
-        body.defects.extend(rich_body.defects)
     plain_text = ""
     if plain is not None:
         plain_text = _decode_text(plain, body, _payload_bytes(plain, body), html=False)
+    # HTML to text is the dearest step: skip it when the plain part is plainly good enough.
+    rich_body = _Body(want_text=plain is None or _may_be_placeholder(plain_text))
+    if rich is not None:
+        _walk(rich, rich_body)
+        body.defects.extend(rich_body.defects)
     rich_text = "\n".join(t for t in rich_body.texts if t)
     if plain is not None and not (rich is not None and _is_placeholder(plain_text, rich_text)):
         body.texts.append(plain_text)
