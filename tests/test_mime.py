@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.mailfactory import (
     attachment,
@@ -412,3 +414,52 @@ def test_obsolete_header_syntax_is_repaired() -> None:
     """'Subject  : x' (RFC 822 white space before the colon) is still read as headers."""
     parsed = parse_mail(b"From  : A <a@x.test>\r\nSubject : paid\r\n\r\nbody\r\n")
     assert (parsed.from_addr, parsed.subject, parsed.text) == ("a@x.test", "paid", "body")
+
+
+# --- never crashes -----------------------------------------------------------------------------------------
+
+_SEED = text_mail(
+    "お支払いは3月末です。\r\n\r\n> 請求書\r\n",
+    charset="iso-2022-jp",
+    cte="7bit",
+    headers=[
+        ("Subject", encoded_word("ご請求①", "iso-2022-jp")),
+        ("From", f"{encoded_word('山田')} <y@x.jp>"),
+    ],
+) + mail(
+    [],
+    multipart(
+        "alternative",
+        [part("text/plain", "Paid ①", charset="shift_jis", cte="base64"), part("text/html", "<p>Paid</p>")],
+    ),
+    defaults=False,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cut=st.integers(min_value=0, max_value=len(_SEED)), noise=st.binary(max_size=40), at=st.integers(0, 400)
+)
+def test_damaged_mail_never_crashes(cut: int, noise: bytes, at: int) -> None:
+    """Truncated mail with random bytes spliced in parses or raises MailParseError, and its text and
+    subject are never left with U+FFFD or ESC."""
+    raw = _SEED[:cut]
+    raw = raw[:at] + noise + raw[at:]
+    try:
+        parsed = parse_mail(raw)
+    except MailParseError:
+        return
+    assert _clean(parsed.text) and _clean(parsed.subject) and _clean(parsed.from_name)
+    assert not any(d.startswith("mime_walk_failed") for d in parsed.defects)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.binary(max_size=300),
+    label=st.sampled_from(
+        [None, "utf-8", "shift_jis", "iso-2022-jp", "euc-jp", "us-ascii", "iso-8859-1", "x-bogus", "utf-16"]
+    ),
+)
+def test_decode_bytes_is_total(data: bytes, label: str | None) -> None:
+    """Any bytes under any label decode to text without U+FFFD or ESC."""
+    assert _clean(decode_bytes(data, label).text)

@@ -98,6 +98,8 @@ def normalize_charset(label: str | None) -> str | None:
     key = label.strip().strip("\"'").strip().rstrip(";").lower()
     if key in _ALIASES:
         return _ALIASES[key]
+    if not key.isascii():  # raw 8-bit in a charset label: no codec has such a name
+        raise UnknownCharset(label)
     try:
         name = codecs.lookup(key).name
     except LookupError:

@@ -58,7 +58,7 @@ _TEXT_TYPES = frozenset({"text/plain", "text/html", "text/enriched", "text/x-web
 
 
 def _word_bytes(encoding: str, payload: str) -> bytes:
-    data = payload.encode("ascii", "surrogateescape")
+    data = payload.encode("utf-8", "surrogateescape")  # raw 8-bit inside a word: keep its bytes
     if encoding in "qQ":
         return _QP_HEADER.sub(lambda m: bytes.fromhex(m.group(1).decode()), data.replace(b"_", b" "))
     return _b64decode(data)
@@ -297,7 +297,11 @@ def _param(part: Message, key: str, header: str) -> str | None:
         return None
     if isinstance(value, tuple):
         charset, _lang, text = value
-        return decode_bytes(text.encode("latin-1", "surrogateescape"), charset or None).text
+        try:
+            data = text.encode("latin-1", "surrogateescape")  # the stdlib unquoted %XX into Latin-1
+        except UnicodeEncodeError:
+            return clean_text(text)[0]  # already text (the header was raw 8-bit and decoded above)
+        return decode_bytes(data, charset or None).text
     return decode_header_text(value)[0]
 
 
@@ -334,7 +338,9 @@ def _is_attachment(part: Message) -> bool:
     disposition = raw.split(";", 1)[0].strip().lower()
     if disposition == "attachment":
         return True
-    if disposition == "inline" or ("name" not in raw.lower() and "name" not in part.get("content-type", "")):
+    if disposition == "inline" or (
+        "name" not in raw.lower() and "name" not in (_raw_header(part, "content-type") or "")
+    ):
         return False
     return _filename(part) is not None
 
