@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from worker.inbound.htmltext import html_to_text
 from worker.inbound.replytext import extract_reply, extract_reply_details
@@ -106,6 +108,16 @@ CASES: list[tuple[str, str, str]] = [
         "no_quote_kept_whole",
         "Hello,\n\nCould you resend the invoice? We cannot find it.\n\nThanks",
         "Hello,\n\nCould you resend the invoice? We cannot find it.\n\nThanks",
+    ),
+    (
+        "phone_number_in_customer_text_is_kept",
+        "We paid on Monday.\n\nIf anything is missing, please call me at 03-1234-5678.",
+        "We paid on Monday.\n\nIf anything is missing, please call me at 03-1234-5678.",
+    ),
+    (
+        "phone_number_in_japanese_text_is_kept",
+        "入金しました。\n\nご不明点は03-1234-5678までお電話ください。",
+        "入金しました。\n\nご不明点は03-1234-5678までお電話ください。",
     ),
     (
         "confidential_word_in_first_paragraph_is_kept",
@@ -259,3 +271,36 @@ def test_never_empty_for_words() -> None:
     """A mail that is only a signature-looking line still returns its words."""
     assert extract_reply("Sent from my iPhone") == "Sent from my iPhone"
     assert "John" in extract_reply("-- \nJohn")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "We paid.",
+                "> quoted",
+                "On Tue, 3 Mar 2026 Billing <b@x.test> wrote:",
+                "-- ",
+                "Sent from my iPhone",
+                "差出人: 請求担当",
+                "送信日時: 2026年3月3日",
+                "件名: お支払い",
+                "",
+                "━━━━━━━━",
+                "TEL 03-1234-5678",
+                "本メールは機密情報を含みます。",
+                "-----Original Message-----",
+                "John Smith",
+                "お支払いします。",
+            ]
+        ),
+        max_size=25,
+    )
+)
+def test_never_empty_and_never_raises(lines: list[str]) -> None:
+    """Any mix of reply lines gives a result, and a non-empty one whenever the input had words."""
+    text = "\n".join(lines)
+    reply = extract_reply(text)
+    if text.strip():
+        assert reply.strip()

@@ -123,6 +123,8 @@ FRAME_LINE = re.compile(r"\s*[━─―ー＝=\-_*＊~～■□◆◇☆★・.�
 QUOTED = re.compile(r"\s*(?:>|＞|&gt;)")
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
 _SENTENCE_END = re.compile(r"[.!?。！？]\s*$")
+_COMPANY_END = re.compile(r"(?i)\b(?:inc|ltd|co|corp|llc|k\.k|jr|sr)\.\s*$")
+_JA_PREDICATE = re.compile(r"(?:ます|です|ください|ました|ません|でした)[。！？!?]?\s*$")
 _SMALL_WORDS = frozenset({"of", "and", "&", "the", "for", "de", "van", "von", "der", "|", "-", "/", "at"})
 _SIGNATURE_WINDOW = 12  # lines after a frame line in which contact details mark it as a signature
 
@@ -332,13 +334,19 @@ def _name_like(line: str) -> bool:
     """A line that could sit in a signature: contact details, or a short name/title/company line."""
     s = line.strip()
     if CONTACT.search(s):
-        return True
+        return not _prose(s)  # "Please call me on 03-1234-5678." is the customer talking, not a signature
     if len(s) > 40 or _HIRAGANA.search(s) or _SENTENCE_END.search(s) or any(c.isdigit() for c in s):
         return False
     words = s.split()
     if len(words) > 6:
         return False
     return all(_title_word(w) for w in words)
+
+
+def _prose(line: str) -> bool:
+    if _JA_PREDICATE.search(line) or (_SENTENCE_END.search(line) and not _COMPANY_END.search(line)):
+        return True
+    return sum(1 for w in line.split() if w.isascii() and w.isalpha() and w.islower()) >= 3
 
 
 def _title_word(word: str) -> bool:
