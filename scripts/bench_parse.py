@@ -32,6 +32,93 @@ SOURCES = {
     "shared_corpora": ROOT.parent / "shared" / "corpora",
     "tests_corpus": ROOT / "tests" / "corpus",
 }
+SYNTHETIC = "synthetic_replies"  # typical replies built with tests/mailfactory.py, until tests/corpus exists
+
+_QUOTE_EN = "".join(
+    f"> Line {n} of the reminder about invoice INV-{{i}} that we sent you.\n" for n in range(12)
+)
+_QUOTE_JA = "".join(
+    f"> いつもお世話になっております。請求書INV-{{i}}の件、{n}行目です。\n" for n in range(12)
+)
+_SIGNATURE_JA = (
+    "━━━━━━━━━━━━━━━━━━━━\n株式会社サンプル 経理部\n山田 太郎\n〒100-0001 東京都千代田区1-1\n"
+    "TEL: 03-1234-5678\n━━━━━━━━━━━━━━━━━━━━\n"
+)
+
+
+def synthetic_replies(count: int = 300) -> list[bytes]:
+    """Replies in the forms customers send: Gmail, Outlook JA in ISO-2022-JP, iPhone Shift_JIS, HTML
+    alternatives with quoted history, HTML-only Outlook, a remittance PDF. Unique per index, so boundary
+    regexes and caches behave as with real mail."""
+    from tests.mailfactory import attachment, encoded_word, mail, multipart, part, text_mail
+
+    makers = [
+        lambda i: text_mail(
+            f"We paid invoice INV-{i} yesterday.\n\nThanks,\nJohn\n\n"
+            f"On Tue, Mar 3, 2026 at 10:02 AM Billing <billing@supplier.test> wrote:\n"
+            + _QUOTE_EN.format(i=i),
+            headers=[("Subject", f"Re: Invoice INV-{i}"), ("Message-ID", f"<r{i}@customer.test>")],
+        ),
+        lambda i: text_mail(
+            f"お世話になっております。\n請求書INV-{i}は本日お振込みいたしました。①\n\n"
+            + _SIGNATURE_JA
+            + "\n差出人: 請求担当 <billing@supplier.test>\n送信日時: 2026年3月3日 10:02\n宛先: y@example.jp\n"
+            "件名: お支払いのお願い\n\n" + _QUOTE_JA.format(i=i).replace("> ", ""),
+            charset="iso-2022-jp",
+            cte="7bit",
+            headers=[("Subject", encoded_word(f"RE: お支払いのお願い INV-{i}", "iso-2022-jp"))],
+        ),
+        lambda i: text_mail(
+            f"来週金曜日に支払います。INV-{i}\n\niPhoneから送信\n\n"
+            f"2026/03/05 10:02、請求担当 <billing@supplier.test>のメール:\n\n" + _QUOTE_JA.format(i=i),
+            charset="shift_jis",
+            cte="base64",
+        ),
+        lambda i: mail(
+            [("Subject", f"Re: INV-{i}")],
+            multipart(
+                "alternative",
+                [
+                    part(
+                        "text/plain",
+                        f"商品が届いていません。INV-{i}\n\n2026年3月5日(木) 10:02 請求担当 "
+                        "<billing@supplier.test>:\n" + _QUOTE_JA.format(i=i),
+                        charset="utf-8",
+                        cte="quoted-printable",
+                    ),
+                    part(
+                        "text/html",
+                        f"<div dir=ltr>商品が届いていません。INV-{i}</div><div class=gmail_quote>"
+                        f"<blockquote>{_QUOTE_JA.format(i=i)}</blockquote></div>",
+                        charset="utf-8",
+                        cte="quoted-printable",
+                    ),
+                ],
+            ),
+        ),
+        lambda i: text_mail(
+            f"<html><head><style>p{{margin:0}}</style></head><body><p>Can we pay INV-{i} in three parts?"
+            "</p><p>Regards,<br>Jane</p><div style='border:none;border-top:solid #E1E1E1 1.0pt'><p><b>From:"
+            "</b> Billing<br><b>Sent:</b> Tuesday<br><b>To:</b> Jane<br><b>Subject:</b> Overdue</p></div>"
+            + "".join(f"<p>old line {n}</p>" for n in range(15))
+            + "</body></html>",
+            content_type="text/html",
+            cte="quoted-printable",
+        ),
+        lambda i: mail(
+            [("Subject", f"Remittance INV-{i}")],
+            multipart(
+                "mixed",
+                [
+                    part("text/plain", f"Remittance advice for INV-{i} attached.\n\nSent from my iPhone"),
+                    attachment(
+                        f'filename="remittance-{i}.pdf"', "application/pdf", b"%PDF-1.4 " + bytes(3000)
+                    ),
+                ],
+            ),
+        ),
+    ]
+    return [makers[i % len(makers)](i) for i in range(count)]
 
 
 def load(folder: Path) -> list[bytes]:
@@ -90,8 +177,10 @@ def html_parts(mails: list[bytes]) -> list[str]:
 
 def bench(seconds: float) -> dict[str, object]:
     report: dict[str, object] = {}
-    for name, folder in SOURCES.items():
-        mails = load(folder)
+    sets = {name: load(folder) for name, folder in SOURCES.items()}
+    sets[SYNTHETIC] = synthetic_replies()
+    for name, mails in sets.items():
+        folder = SOURCES.get(name, ROOT / "tests" / "mailfactory.py")
         if not mails:
             report[name] = {"files": 0, "note": f"no .eml files under {folder}"}
             continue
