@@ -20,6 +20,7 @@ from tests.mailfactory import (
 from worker.errors import MailParseError
 from worker.inbound.charsets import (
     _JIS_TO_CP932_CHARS,
+    _decode_iso2022jp_slow,
     decode_bytes,
     decode_iso2022jp,
     jis_pair_to_sjis,
@@ -463,3 +464,19 @@ def test_damaged_mail_never_crashes(cut: int, noise: bytes, at: int) -> None:
 def test_decode_bytes_is_total(data: bytes, label: str | None) -> None:
     """Any bytes under any label decode to text without U+FFFD or ESC."""
     assert _clean(decode_bytes(data, label).text)
+
+
+def test_every_cp932_character_survives_iso2022jp() -> None:
+    """Every double-byte CP932 character written as CP50221-style ISO-2022-JP decodes back to itself,
+    through the fast path (codec + error handler) and the slow path (escape-by-escape) alike."""
+    chars = []
+    for lead in [*range(0x81, 0xA0), *range(0xE0, 0xF0), *range(0xFA, 0xFD)]:
+        for trail in [*range(0x40, 0x7F), *range(0x80, 0xFD)]:
+            try:
+                chars.append(bytes((lead, trail)).decode("cp932"))
+            except UnicodeDecodeError:
+                continue
+    text = "".join(chars)
+    encoded = encode_iso2022jp_cp932(text)
+    assert decode_iso2022jp(encoded) == (text, 0)
+    assert _decode_iso2022jp_slow(encoded) == (text, 0)

@@ -229,11 +229,34 @@ def decode_iso2022jp(data: bytes) -> tuple[str, int]:
         except UnicodeDecodeError:
             pass
     else:
-        try:  # the common case, at C speed; only the six cells that differ are remapped
-            return data.decode("iso2022_jp").translate(_JIS_TO_CP932_CHARS), 0
-        except UnicodeDecodeError:
+        # The common case at C speed: Python's codec, with CP932-only cells (①, ㈱, 髙) filled in by an
+        # error handler and the six cells that differ remapped afterwards.
+        try:
+            return data.decode("iso2022_jp", _CP932_CELLS).translate(_JIS_TO_CP932_CHARS), 0
+        except (UnicodeDecodeError, _NotACell):
             pass
     return _decode_iso2022jp_slow(data)
+
+
+class _NotACell(ValueError):
+    """The fast path met something other than a CP932-only JIS cell (a kana escape, 8-bit bytes)."""
+
+
+def _cp932_cell(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    bad = exc.object[exc.start : exc.end]
+    # Two printable bytes can only fail in the 2-byte mode: a cell JIS X 0208 lacks but CP932 has.
+    if len(bad) == 2 and 0x21 <= bad[0] <= 0x7E and 0x21 <= bad[1] <= 0x7E:
+        try:
+            return jis_pair_to_sjis(bad[0], bad[1]).decode("cp932"), exc.end
+        except UnicodeDecodeError:
+            pass
+    raise _NotACell(exc.reason)
+
+
+_CP932_CELLS = "dunmail-cp932-cells"
+codecs.register_error(_CP932_CELLS, _cp932_cell)
 
 
 # --- EUC-JP with NEC extensions ------------------------------------------------------------------------
