@@ -25,6 +25,7 @@ from worker.inbound.charsets import (
     decode_iso2022jp,
     jis_pair_to_sjis,
 )
+from worker.inbound.htmltext import fix_meta_charset, html_to_text, split_html_quote
 from worker.inbound.mime import parse_mail
 
 CP932_TRAPS = "①②㈱～髙﨑－∥￢ 請求書 ｱｲｳ"  # NEC row 13, wave dash, IBM extensions, half-width kana
@@ -480,3 +481,72 @@ def test_every_cp932_character_survives_iso2022jp() -> None:
     encoded = encode_iso2022jp_cp932(text)
     assert decode_iso2022jp(encoded) == (text, 0)
     assert _decode_iso2022jp_slow(encoded) == (text, 0)
+
+
+# --- HTML to text ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("<p>One</p><p>Two<br>Three</p>", "One\n\nTwo\nThree"),
+        ("<ul><li>a</li><li>b</li></ul><ol><li>x<li>y</ol>", "- a\n- b\n1. x\n2. y"),
+        (
+            "<p>Before</p><blockquote><p>old</p><blockquote>older</blockquote></blockquote><p>After</p>",
+            "Before\n\n> old\n>\n> > older\n\nAfter",
+        ),
+        ("<script>var a = '<p>no</p>';</script><style>p {}</style><p>yes</p>", "yes"),
+        ("<p>A&amp;B &lt;ok&gt; &#x2460; caf&eacute;&nbsp;!</p>", "A&B <ok> ① café !"),
+        ("<p>x</p><pre>  keep\n    spaces</pre>", "x\n\n  keep\n    spaces"),
+        (
+            "<table><tr><td>INV-1</td><td>10,000</td></tr><tr><td>INV-2</td><td>5,000</td></tr></table>",
+            "INV-1 10,000\nINV-2 5,000",
+        ),
+        ('<p>See <a href="https://x.test/i/1">the invoice</a>.</p>', "See the invoice."),
+        ("<p>Above</p><hr><p>From: Billing</p>", "Above\n\n" + "_" * 32 + "\n\nFrom: Billing"),
+        ("<!--[if mso]><p>hidden</p><![endif]--><p>shown</p>", "shown"),
+        ("<div>unclosed <b>tags <i>everywhere", "unclosed tags everywhere"),
+        ("<head><title>T</title></head><body>Body</body>", "Body"),
+    ],
+    ids=[
+        "paragraphs",
+        "lists",
+        "blockquote",
+        "script",
+        "entities",
+        "pre",
+        "table",
+        "link",
+        "hr",
+        "conditional",
+        "unclosed",
+        "head",
+    ],
+)
+def test_html_to_text(html: str, expected: str) -> None:
+    """HTML becomes readable text: paragraphs, lists, quotes as "> ", tables, links as their words."""
+    assert html_to_text(html) == expected
+
+
+def test_fix_meta_charset() -> None:
+    """A stale meta charset (the HTML is already decoded) is rewritten to utf-8, in both meta forms."""
+    html = (
+        '<meta charset="ISO-2022-JP"><meta http-equiv="Content-Type" content="text/html; charset=shift_jis">'
+    )
+    assert fix_meta_charset(html) == (
+        '<meta charset="utf-8"><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+    )
+
+
+def test_split_html_quote_stops_at_client_containers() -> None:
+    """The quote container of each client ends the new text: Gmail, Outlook web and desktop, Apple."""
+    for container in (
+        '<div class="gmail_quote">',
+        '<div id="divRplyFwdMsg">',
+        "<div style='border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt'>",
+        '<blockquote type="cite">',
+        '<div class="yahoo_quoted">',
+    ):
+        text, found = split_html_quote(f"<p>New words</p>{container}<p>old words</p></div>")
+        assert (text, found) == ("New words", True), container
+    assert split_html_quote("<p>Only new</p>") == ("Only new", False)
