@@ -189,6 +189,13 @@ CASES: list[tuple[str, str, str]] = [
         "Payment sent.",
     ),
     (
+        "framed_notice_is_not_a_signature",
+        "Delivery report.\n\n-----------------------\n\nYour message to the following recipients cannot be "
+        "delivered:\n\n<kijitora@example.cat>:\n<<< No such domain.\n\n-----------------------\n",
+        "Delivery report.\n\n-----------------------\n\nYour message to the following recipients cannot be "
+        "delivered:\n\n<kijitora@example.cat>:\n<<< No such domain.\n\n-----------------------",
+    ),
+    (
         "iphone_signature_ja",
         "確認します\n\niPhoneから送信\n",
         "確認します",

@@ -306,10 +306,24 @@ def _signature_start(lines: Sequence[str], first: int) -> tuple[int, str] | None
         m = _SIGNATURE_RE.fullmatch(line)
         if m:
             return i, m.lastgroup or "signature"
-        window = lines[i + 1 : i + _SIGNATURE_WINDOW]
-        if FRAME_LINE.fullmatch(line) and any(CONTACT.search(x) for x in window):
+        if FRAME_LINE.fullmatch(line) and _framed_block_is_signature(lines, i):
             return i, "signature_frame"
     return None
+
+
+def _framed_block_is_signature(lines: Sequence[str], frame: int) -> bool:
+    """The lines under a ━━━/＝＝＝/----- rule are a signature: contact details and name-like lines,
+    up to the closing rule or the end of the block (not a framed notice in a bounce or newsletter)."""
+    block: list[str] = []
+    for line in lines[frame + 1 : frame + 1 + _SIGNATURE_WINDOW]:
+        stripped = line.strip()
+        if FRAME_LINE.fullmatch(stripped) or (not stripped and block):
+            break
+        if stripped:
+            block.append(stripped)
+    if not block or not any(CONTACT.search(x) for x in block):
+        return False
+    return sum(1 for x in block if _name_like(x)) >= max(1, len(block) - 1)
 
 
 def _disclaimer_start(lines: Sequence[str], first: int) -> tuple[int, str] | None:
