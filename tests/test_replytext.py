@@ -196,6 +196,12 @@ CASES: list[tuple[str, str, str]] = [
         "delivered:\n\n<kijitora@example.cat>:\n<<< No such domain.\n\n-----------------------",
     ),
     (
+        "box_drawn_signature_ja",
+        "振込手数料を差し引いてお支払いしました。\n\n┏━━━━━━━━━━━━┓\n┃株式会社サンプル\n┃経理部 山田\n"
+        "┃TEL 03-1234-5678\n┗━━━━━━━━━━━━┛\n",
+        "振込手数料を差し引いてお支払いしました。",
+    ),
+    (
         "iphone_signature_ja",
         "確認します\n\niPhoneから送信\n",
         "確認します",

@@ -119,7 +119,7 @@ CONTACT = re.compile(
     r"www\.|\b(?:Inc|Ltd|LLC|Corp|GmbH|K\.K|Co\.)\b|\bMobile\b|\bPhone\b|"
     r"\+?\(?\d{1,4}\)?[-\s.]\d{1,4}[-\s.]\d{3,4}|[\w.+-]+@[\w-]+\.[\w.-]+"
 )
-FRAME_LINE = re.compile(r"\s*[━─―ー＝=\-_*＊~～■□◆◇☆★・.…※#]{5,}\s*")
+FRAME_LINE = re.compile(r"\s*[\u2500-\u257f―ー＝=\-_＿*＊~～■□◆◇☆★・.…※#〓+]{5,}\s*")
 QUOTED = re.compile(r"\s*(?:>|＞|&gt;)")
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
 _SENTENCE_END = re.compile(r"[.!?。！？]\s*$")
