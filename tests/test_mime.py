@@ -550,3 +550,52 @@ def test_split_html_quote_stops_at_client_containers() -> None:
         text, found = split_html_quote(f"<p>New words</p>{container}<p>old words</p></div>")
         assert (text, found) == ("New words", True), container
     assert split_html_quote("<p>Only new</p>") == ("Only new", False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "<p>",
+                "</p>",
+                "<div class=gmail_quote>",
+                "<blockquote>",
+                "</blockquote>",
+                "<br>",
+                "<li>",
+                "<ol>",
+                "</ul>",
+                "<script>",
+                "</script>",
+                "<pre>",
+                "</pre>",
+                "<!--",
+                "-->",
+                "&amp;",
+                "&#0;",
+                "&bogus;",
+                "<",
+                ">",
+                "text",
+                "支払い",
+                "\n",
+                " ",
+                "<a href='x'>",
+                "</a>",
+                "<td>",
+                "<hr>",
+                "<head>",
+                "<![CDATA[",
+                "]]>",
+                "<meta charset=x>",
+            ]
+        ),
+        max_size=40,
+    )
+)
+def test_html_to_text_is_total(pieces: list[str]) -> None:
+    """Any tag soup converts without an exception, with and without the quote cut."""
+    html = "".join(pieces)
+    assert isinstance(html_to_text(html), str)
+    assert isinstance(split_html_quote(html)[0], str)

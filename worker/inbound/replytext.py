@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from worker.inbound.charsets import clean_text
 from worker.inbound.htmltext import split_html_quote
 
 Forms = tuple[tuple[str, str], ...]
@@ -166,7 +167,7 @@ def extract_reply_details(text: str, *, html: str | None = None) -> Reply:
     if html and not name and not dropped_quote:
         html_text, found = split_html_quote(html)
         if found and html_text.strip():
-            kept = html_text.split("\n")
+            kept = clean_text(html_text)[0].split("\n")  # entities like &#0; become U+FFFD
             cuts.append("html_quote_container")
     kept, signature_cuts = _strip_signature(kept)
     cuts.extend(signature_cuts)
