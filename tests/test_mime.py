@@ -25,7 +25,7 @@ from worker.inbound.charsets import (
     decode_iso2022jp,
     jis_pair_to_sjis,
 )
-from worker.inbound.htmltext import fix_meta_charset, html_to_text, split_html_quote
+from worker.inbound.htmltext import fix_meta_charset, html_to_text, may_have_quote_container, split_html_quote
 from worker.inbound.mime import parse_mail
 
 CP932_TRAPS = "①②㈱～髙﨑－∥￢ 請求書 ｱｲｳ"  # NEC row 13, wave dash, IBM extensions, half-width kana
@@ -549,7 +549,9 @@ def test_split_html_quote_stops_at_client_containers() -> None:
     ):
         text, found = split_html_quote(f"<p>New words</p>{container}<p>old words</p></div>")
         assert (text, found) == ("New words", True), container
+        assert may_have_quote_container(f"<p>New words</p>{container}")
     assert split_html_quote("<p>Only new</p>") == ("Only new", False)
+    assert not may_have_quote_container("<p>Only new</p>")
 
 
 @settings(max_examples=200, deadline=None)

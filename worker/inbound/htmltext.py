@@ -183,6 +183,18 @@ def html_to_text(html: str, *, stop_at_quote: bool = False) -> str:
     return split_html_quote(html)[0] if stop_at_quote else _convert(html, stop_at_quote=False)[0]
 
 
+_QUOTE_HINT = re.compile(
+    r"(?i)gmail_quote|yahoo_quoted|moz-cite-prefix|OutlookMessageHeader|protonmail_quote|zmail_extra|"
+    r"divRplyFwdMsg|appendonsend|reply-intro|OLK_SRC_BODY_SECTION|mail-editor-reference-message-container|"
+    r"type\s*=\s*[\"']?cite|border-top\s*:\s*solid"
+)
+
+
+def may_have_quote_container(html: str) -> bool:
+    """Cheap test (one regex scan, no conversion) for whether split_html_quote could find anything."""
+    return _QUOTE_HINT.search(html) is not None
+
+
 def split_html_quote(html: str) -> tuple[str, bool]:
     """(text before the quoted-history container, whether such a container was found)."""
     return _convert(html, stop_at_quote=True)

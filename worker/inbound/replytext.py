@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from worker.inbound.charsets import clean_text
-from worker.inbound.htmltext import split_html_quote
+from worker.inbound.htmltext import may_have_quote_container, split_html_quote
 
 Forms = tuple[tuple[str, str], ...]
 
@@ -164,7 +164,7 @@ def extract_reply_details(text: str, *, html: str | None = None) -> Reply:
     kept, dropped_quote = _drop_quoted(lines, start)
     if dropped_quote:
         cuts.append("quoted_lines")
-    if html and not name and not dropped_quote:
+    if html and not name and not dropped_quote and may_have_quote_container(html):
         html_text, found = split_html_quote(html)
         if found and html_text.strip():
             kept = clean_text(html_text)[0].split("\n")  # entities like &#0; become U+FFFD
