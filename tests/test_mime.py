@@ -114,6 +114,7 @@ def test_undeclared_charset_is_sniffed(body: bytes, expected: str) -> None:
         ("iso-8859-1", "Zahlung überwiesen — danke".encode(), "Zahlung überwiesen — danke"),
         ("us-ascii", encode_iso2022jp_cp932("入金済みです"), "入金済みです"),
         ("iso-2022-jp", "入金済みです".encode(), "入金済みです"),
+        ("iso-2022-jp", "入金済みです①".encode("cp932"), "入金済みです①"),
         ("iso-8859-1", "入金済みです、ご確認ください".encode("cp932"), "入金済みです、ご確認ください"),
         ("x-unknown-charset", "入金済み".encode(), "入金済み"),
     ],

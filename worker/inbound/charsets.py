@@ -137,6 +137,7 @@ _JIS_TO_CP932_CHARS = str.maketrans(
         "\xac": "\uffe2",
     }
 )
+_JIS8_KANA = bytes(range(0x80)) + bytes(range(0xA1, 0xE0))  # deleted by translate: what is left is stray
 _ISO2022JP2_ONLY = (b"\x1b$A", b"\x1b$(C", b"\x1b.A", b"\x1b.F", b"\x1bN")
 
 
@@ -176,8 +177,11 @@ def _decode_ascii_segment(seg: bytes, kana: bool) -> tuple[str, int]:
         seg = re.sub(rb"\x0e([^\x0f]*)\x0f?", lambda m: bytes(b | 0x80 for b in m.group(1)), seg)
     if seg.isascii():
         return seg.decode("ascii"), 0
-    # 8-bit bytes 0xA1-0xDF are JIS8 half-width katakana (CP50222); anything else is noise
-    return _decode_cp932_lenient(seg)
+    # 8-bit bytes 0xA1-0xDF are JIS8 half-width katakana (CP50222). Any other 8-bit byte means the label
+    # is wrong (Shift_JIS or UTF-8 sent as ISO-2022-JP): count them so the caller sniffs the whole body.
+    stray = len(seg.translate(None, _JIS8_KANA))
+    text, bad = _decode_cp932_lenient(seg)
+    return text, bad + stray
 
 
 def _decode_other_segment(esc: bytes, seg: bytes) -> tuple[str, int]:
