@@ -93,13 +93,14 @@ def test_euc_jp_with_nec_row_13() -> None:
         ("お支払いは3月末になります".encode(), "お支払いは3月末になります"),
         ("お支払いは3月末になります①".encode("cp932"), "お支払いは3月末になります①"),
         ("お支払いは3月末になります".encode("euc_jp"), "お支払いは3月末になります"),
+        ("よろしくお願いします☆♪".encode("cp932") + b"\xf0\x40", "よろしくお願いします☆♪\ue000"),
         (
             "Payment sent, merci beaucoup. Café ‘Soleil’".encode("cp1252"),
             "Payment sent, merci beaucoup. Café ‘Soleil’",
         ),
         (encode_iso2022jp_cp932("未払いの件"), "未払いの件"),
     ],
-    ids=["utf-8", "cp932", "euc-jp", "cp1252", "iso-2022-jp"],
+    ids=["utf-8", "cp932", "euc-jp", "cp932-symbols-gaiji", "cp1252", "iso-2022-jp"],
 )
 def test_undeclared_charset_is_sniffed(body: bytes, expected: str) -> None:
     """With no charset label the body is read as UTF-8, CP932, EUC-JP, ISO-2022-JP or Latin-1 by its bytes."""

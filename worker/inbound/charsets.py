@@ -340,7 +340,7 @@ def japanese_score(text: str) -> tuple[int, int, int, int]:
             or 0xF900 <= o <= 0xFAFF
             or 0x2010 <= o <= 0x2312  # punctuation, arrows, maths, roman numerals of JIS/NEC rows
             or 0x2460 <= o <= 0x24FF
-            or 0x2500 <= o <= 0x25FF
+            or 0x2500 <= o <= 0x26FF  # box drawing, shapes, ☆★♪ of JIS row 2
             or 0x3200 <= o <= 0x33FF
             or o in (0xA7, 0xA8, 0xB0, 0xB1, 0xB4, 0xB6, 0xD7, 0xF7)
             or 0x391 <= o <= 0x3C9
@@ -349,6 +349,8 @@ def japanese_score(text: str) -> tuple[int, int, int, int]:
             ja += 1
         elif 0xFF61 <= o <= 0xFF9F:
             half += 1
+        elif 0xE000 <= o <= 0xF8FF:  # CP932 user-defined characters (gaiji): neither for nor against
+            continue
         else:
             other += 1
     return kana, ja, half, other
@@ -391,17 +393,19 @@ def _sniff(data: bytes, declared: str | None) -> tuple[str, str, int]:
         text, bad = decode_iso2022jp(data)
         if not bad:
             return ISO2022JP, text, 0
-    utf8_text, utf8_bad = _try(data, "utf-8") if declared != "utf-8" else ("", -1)
+    utf8_text, utf8_bad = _try(data, "utf-8")
     if utf8_bad == 0:
         return "utf-8", utf8_text, 0
+    utf8_damaged = _mostly_decoded(utf8_bad, utf8_text)
     ja = _best_japanese(data, declared)
-    if ja is not None and ja[2] == 0:
+    # Damaged UTF-8 read as CP932 also decodes, as kanji soup without a single kana: prefer UTF-8 then.
+    if ja is not None and ja[2] == 0 and (japanese_score(ja[1])[0] > 0 or not utf8_damaged):
         return ja
-    if declared is not None:
+    if declared not in (None, "utf-8"):
         text, bad = _try(data, declared)
         if _mostly_decoded(bad, text):
             return declared, text, bad
-    if utf8_bad > 0 and _mostly_decoded(utf8_bad, utf8_text):
+    if utf8_damaged:
         return "utf-8", utf8_text, utf8_bad
     if ja is not None and _mostly_decoded(ja[2], ja[1]):
         return ja
