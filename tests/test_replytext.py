@@ -55,6 +55,12 @@ CASES: list[tuple[str, str, str]] = [
         "Remittance attached.",
     ),
     (
+        "lotus_notes",
+        "Payment released today.\n\nBilling <billing@supplier.test> wrote on 03/03/2026 10:02:00 AM:\n\n"
+        "Please pay invoice INV-1001.",
+        "Payment released today.",
+    ),
+    (
         "bottom_posting_interleaved",
         "On Tue, Mar 3, 2026 at 10:02 AM Billing <billing@supplier.test> wrote:\n"
         "> Invoice INV-1001 is overdue.\n\nWe never received the goods.\n\n> Please confirm payment.\n\n"
@@ -142,6 +148,11 @@ CASES: list[tuple[str, str, str]] = [
         "outlook_ja_original_message",
         "分割払いは可能でしょうか。\n\n-----元のメッセージ-----\n差出人: 請求担当\n",
         "分割払いは可能でしょうか。",
+    ),
+    (
+        "original_message_with_japanese_dashes",
+        "請求書を再送してください。\n\n――――― 元のメッセージ ―――――\n差出人: 請求担当\n",
+        "請求書を再送してください。",
     ),
     (
         "iphone_ja",

@@ -28,6 +28,7 @@ ATTRIBUTIONS: Forms = (
     ("apple_ja", r".{0,80}?\d{1,2}:\d{2}.{0,250}のメール\s?[:：]"),
     ("thunderbird_ja", r".{0,250}さん(?:は|が)書きました\s?[:：]"),
     ("wrote_generic", r".{0,250}(?:\d|@).{0,250}\b(?:wrote|writes)\s?:"),
+    ("lotus_notes", r".{1,250}\bwrote on\s.{1,80}:"),
     ("ecrit_fr", r"Le\s.{1,250}?a\s+écrit\s?:"),
     ("schrieb_de", r"Am\s.{1,250}?schrieb.{0,120}:"),
 )
@@ -36,13 +37,13 @@ ATTRIBUTIONS: Forms = (
 SEPARATORS: Forms = (
     (
         "outlook_original",
-        r"-{2,}\s*(?:Original Message|Original message|元のメッセージ|オリジナル\s?メッセージ|"
-        r"Ursprüngliche Nachricht|Message d'origine)\s*-{2,}",
+        r"[-―ー─]{2,}\s*(?:Original Message|Original message|元のメッセージ|オリジナル\s?メッセージ|"
+        r"Ursprüngliche Nachricht|Message d'origine)\s*[-―ー─]{2,}",
     ),
     (
         "forwarded",
-        r"-{2,}\s*(?:Forwarded [Mm]essage|転送メッセージ|転送されたメッセージ|Weitergeleitete Nachricht|"
-        r"Message transféré)\s*-{2,}",
+        r"[-―ー─]{2,}\s*(?:Forwarded [Mm]essage|転送メッセージ|転送されたメッセージ|"
+        r"Weitergeleitete Nachricht|Message transféré)\s*[-―ー─]{2,}",
     ),
     ("apple_forwarded", r"(?:Begin forwarded message|転送されたメッセージ|以下転送)\s?[:：]"),
     ("reply_above_line", r"-{2,}\s*(?:Reply above this line|この行より上に返信).{0,20}-{2,}|##-.{0,60}-##"),
@@ -184,8 +185,8 @@ def extract_reply_details(text: str, *, html: str | None = None) -> Reply:
 _QUOTED_LINE = re.compile(r"(?m)^[ \t]*(?:>|＞|&gt;)")
 _COLON_END = re.compile(r"(?m)[:：][ \t]*$")
 _BOUNDARY_HINT = re.compile(
-    r"(?m)^[ \t]*(?:-{2}|[_＿]{10}|[─━]{10}|\*?(?:From|差出人|送信者|Von|De|寄件者|发件人)\*?[ \t]?[:：]|"
-    r"Begin forwarded|転送された|以下転送|##-)"
+    r"(?m)^[ \t]*(?:-{2}|[―ー─]{2}|[_＿]{10}|[─━]{10}|"
+    r"\*?(?:From|差出人|送信者|Von|De|寄件者|发件人)\*?[ \t]?[:：]|Begin forwarded|転送された|以下転送|##-)"
 )
 
 
