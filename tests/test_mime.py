@@ -509,6 +509,11 @@ def test_every_cp932_character_survives_iso2022jp() -> None:
         ("<!--[if mso]><p>hidden</p><![endif]--><p>shown</p>", "shown"),
         ("<div>unclosed <b>tags <i>everywhere", "unclosed tags everywhere"),
         ("<head><title>T</title></head><body>Body</body>", "Body"),
+        (
+            "<p class=MsoNormal>Hello,<o:p></o:p></p><p class=MsoNormal><o:p>&nbsp;</o:p></p>"
+            "<p class=MsoNormal>We paid.<o:p></o:p></p><p class=MsoNormal>John<o:p></o:p></p>",
+            "Hello,\n\nWe paid.\nJohn",
+        ),
     ],
     ids=[
         "paragraphs",
@@ -523,6 +528,7 @@ def test_every_cp932_character_survives_iso2022jp() -> None:
         "conditional",
         "unclosed",
         "head",
+        "outlook_msonormal",
     ],
 )
 def test_html_to_text(html: str, expected: str) -> None:

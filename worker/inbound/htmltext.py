@@ -106,6 +106,7 @@ class _Writer:
         self.depth = 0
         self.pre = 0
         self.lists: list[list[int]] = []  # per open list: [ordered?, counter]
+        self.tight_paragraph: int | None = None  # line count when an Outlook MsoNormal <p> opened
 
     def text(self, data: str) -> None:
         if self.pre:
@@ -235,10 +236,25 @@ def _handle_tag(out: _Writer, tag: str, closing: bool, raw_attrs: str) -> None:
         _list_tag(out, tag, closing)
     elif tag == "li" and not closing:
         _list_item(out)
+    elif tag == "p" and (out.tight_paragraph is not None or "MsoNormal" in raw_attrs):
+        _tight_paragraph(out, closing)
     elif tag in _PARAGRAPH:
         out.blank()
     elif tag in _BLOCK:
         out.newline()
+
+
+def _tight_paragraph(out: _Writer, closing: bool) -> None:
+    """Outlook writes every line as <p class=MsoNormal> and blank lines as empty ones: one line each."""
+    if closing:
+        empty = out.tight_paragraph == len(out.lines) and not "".join(out.current).strip()
+        out.newline()
+        if empty and out.lines and out.lines[-1].strip("> "):
+            out.lines.append(("> " * out.depth).rstrip())
+        out.tight_paragraph = None
+    else:
+        out.newline()
+        out.tight_paragraph = len(out.lines)
 
 
 def _list_tag(out: _Writer, tag: str, closing: bool) -> None:
