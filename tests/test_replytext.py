@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.mailfactory import mail, multipart, part, text_mail
 from worker.inbound.htmltext import html_to_text
+from worker.inbound.mime import parse_mail
 from worker.inbound.replytext import extract_reply, extract_reply_details
 
 QUOTE_EN = "> Dear customer,\n> invoice INV-1001 for 10,000 JPY is overdue.\n> Kind regards, Billing\n"
@@ -328,3 +330,52 @@ def test_never_empty_and_never_raises(lines: list[str]) -> None:
     reply = extract_reply(text)
     if text.strip():
         assert reply.strip()
+
+
+def test_end_to_end_outlook_html_only_japanese() -> None:
+    """An HTML-only Outlook reply in ISO-2022-JP (MsoNormal lines, signature, disclaimer, border-top quote)
+    parses and extracts to the customer's words alone."""
+    html = (
+        "<html><head><meta http-equiv=Content-Type content='text/html; charset=iso-2022-jp'></head><body>"
+        "<div class=WordSection1><p class=MsoNormal>お世話になっております。<o:p></o:p></p>"
+        "<p class=MsoNormal>請求書①の金額が発注書と異なります。<o:p></o:p></p>"
+        "<p class=MsoNormal><o:p>&nbsp;</o:p></p>"
+        "<p class=MsoNormal>━━━━━━━━━━━━━━<o:p></o:p></p>"
+        "<p class=MsoNormal>㈱サンプル 経理部 髙橋<o:p></o:p></p>"
+        "<p class=MsoNormal>TEL 03-1234-5678<o:p></o:p></p><p class=MsoNormal>━━━━━━━━━━━━━━<o:p></o:p></p>"
+        "<p class=MsoNormal><o:p>&nbsp;</o:p></p>"
+        "<p class=MsoNormal>本メールには機密情報が含まれています。<o:p></o:p></p>"
+        "<div style='border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0mm 0mm 0mm'>"
+        "<p class=MsoNormal><b>差出人:</b> 請求担当 &lt;billing@supplier.test&gt;<br>"
+        "<b>送信日時:</b> 2026年3月3日"
+        "<br><b>宛先:</b> takahashi@example.jp<br><b>件名:</b> お支払いのお願い</p></div>"
+        "<p class=MsoNormal>いつもお世話になっております。</p></div></body></html>"
+    )
+    parsed = parse_mail(text_mail(html, charset="iso-2022-jp", cte="7bit", content_type="text/html"))
+    assert (
+        extract_reply(parsed.text, html=parsed.html)
+        == "お世話になっております。\n請求書①の金額が発注書と異なります。"
+    )
+
+
+def test_end_to_end_gmail_alternative_japanese() -> None:
+    """A Gmail multipart/alternative reply (quoted-printable UTF-8 plain part, HTML with gmail_quote)
+    extracts to the new words from the plain part."""
+    plain = (
+        "来週金曜日に振り込みます。\n\n2026年3月5日(木) 10:02 請求担当 <billing@supplier.test>:\n\n"
+        "> 請求書INV-1001のお支払いが確認できておりません。\n"
+    )
+    html = (
+        '<div dir="ltr">来週金曜日に振り込みます。</div><br><div class="gmail_quote"><div class="gmail_attr">'
+        "2026年3月5日(木) 10:02 請求担当 &lt;billing@supplier.test&gt;:<br></div><blockquote>"
+        "請求書INV-1001のお支払いが確認できておりません。</blockquote></div>"
+    )
+    entity = multipart(
+        "alternative",
+        [
+            part("text/plain", plain, charset="UTF-8", cte="quoted-printable"),
+            part("text/html", html, charset="UTF-8", cte="quoted-printable"),
+        ],
+    )
+    parsed = parse_mail(mail([], entity))
+    assert extract_reply(parsed.text, html=parsed.html) == "来週金曜日に振り込みます。"
