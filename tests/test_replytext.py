@@ -128,6 +128,23 @@ CASES: list[tuple[str, str, str]] = [
         "入金しました。\n\nご不明点は03-1234-5678までお電話ください。",
     ),
     (
+        "disclaimer_words_mid_reply_are_kept",
+        "Hello,\n\nThis email is confidential to our team, but: we never received the goods.\n\n"
+        "Please send a credit note for INV-1001 and we will settle the rest.\n",
+        "Hello,\n\nThis email is confidential to our team, but: we never received the goods.\n\n"
+        "Please send a credit note for INV-1001 and we will settle the rest.",
+    ),
+    (
+        "disclaimer_words_mid_reply_are_kept_ja",
+        "お世話になっております。\n\nこのメールは誤って送られたものでしょうか。\n\n請求書の番号が違います。\n",
+        "お世話になっております。\n\nこのメールは誤って送られたものでしょうか。\n\n請求書の番号が違います。",
+    ),
+    (
+        "disclaimer_then_signature",
+        "Paid in full.\n\nCONFIDENTIALITY NOTICE: for the named recipient only.\n\nJohn Smith\nACME Corp.\n",
+        "Paid in full.",
+    ),
+    (
         "confidential_word_in_first_paragraph_is_kept",
         "This message is confidential to our finance team: we paid on 2 March.",
         "This message is confidential to our finance team: we paid on 2 March.",

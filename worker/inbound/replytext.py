@@ -328,22 +328,43 @@ def _framed_block_is_signature(lines: Sequence[str], frame: int) -> bool:
     return sum(1 for x in block if _name_like(x)) >= max(1, len(block) - 1)
 
 
+def _paragraphs(lines: Sequence[str], start: int) -> list[tuple[int, int]]:
+    """(first, end) line ranges of the blank-line-separated blocks from `start` on."""
+    found: list[tuple[int, int]] = []
+    i = start
+    while i < len(lines):
+        if not lines[i].strip():
+            i += 1
+            continue
+        end = i
+        while end < len(lines) and lines[end].strip():
+            end += 1
+        found.append((i, end))
+        i = end
+    return found
+
+
+def _tail_like(lines: Sequence[str], first: int, end: int) -> bool:
+    """A block that may follow a disclaimer: more boilerplate, a rule, or signature lines."""
+    block = " ".join(x.strip() for x in lines[first:end])
+    if _DISCLAIMER_RE.search(block):
+        return True
+    return all(FRAME_LINE.fullmatch(x.strip()) or _name_like(x) for x in lines[first:end])
+
+
 def _disclaimer_start(lines: Sequence[str], first: int) -> tuple[int, str] | None:
-    """Start of the first paragraph after the first one that reads as legal boilerplate."""
-    i = first
-    while i < len(lines) and lines[i].strip():  # skip the first paragraph: never boilerplate-cut it away
-        i += 1
-    rest = "\n".join(lines[i:])
-    lowered = rest.lower()
-    if not any(word in lowered for word in _DISCLAIMER_WORDS):
+    """Start of the legal boilerplate at the end: a paragraph (never the first) that reads as a
+    disclaimer and is followed only by more boilerplate or signature lines. A customer who writes
+    "this mail is confidential" in the middle of a reply keeps the rest of the reply."""
+    blocks = _paragraphs(lines, first)[1:]
+    rest = "\n".join(lines[blocks[0][0] :]).lower() if blocks else ""
+    if not any(word in rest for word in _DISCLAIMER_WORDS):
         return None
-    m = _DISCLAIMER_RE.search(rest)  # one search over the rest, then back to the paragraph it is in
-    if m is None:
-        return None
-    at = i + rest.count("\n", 0, m.start())
-    while at > i and lines[at - 1].strip():
-        at -= 1
-    return at, m.lastgroup or "disclaimer"
+    for n, (start, end) in enumerate(blocks):
+        m = _DISCLAIMER_RE.search(" ".join(x.strip() for x in lines[start:end]))
+        if m and all(_tail_like(lines, s, e) for s, e in blocks[n + 1 :]):
+            return start, m.lastgroup or "disclaimer"
+    return None
 
 
 def _name_like(line: str) -> bool:
