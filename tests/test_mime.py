@@ -609,3 +609,18 @@ def test_html_to_text_is_total(pieces: list[str]) -> None:
     html = "".join(pieces)
     assert isinstance(html_to_text(html), str)
     assert isinstance(split_html_quote(html)[0], str)
+
+
+def test_format_flowed_is_joined() -> None:
+    """format=flowed soft breaks are joined (delsp=yes joins Japanese without a space), quotes keep depth."""
+    body = (
+        "お支払いは来週 \r\n金曜日になります。\r\n\r\n>> 請求書を \r\n>> お送りします。\r\n-- \r\nYamada\r\n"
+    )
+    raw = mail([], part("text/plain; format=flowed; delsp=yes", body, charset="utf-8"))
+    assert (
+        parse_mail(raw).text == "お支払いは来週金曜日になります。\n\n> > 請求書をお送りします。\n-- \nYamada"
+    )
+    english = mail(
+        [], part('text/plain; format="flowed"', "We will pay \r\n on Friday.\r\n", charset="utf-8")
+    )
+    assert parse_mail(english).text == "We will pay on Friday."

@@ -46,6 +46,8 @@ _META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?([-\w.:]+)""", r
 # address parser, which is the slow part of reading headers.
 _SIMPLE_ADDR = re.compile(r"\s*(?:([^\s\"<>,;:@()\\][^\"<>,;:@()\\]*?)\s*<|<?)([\w.+=/-]+@[\w.-]+)>?\s*")
 _CHARSET_PARAM = re.compile(r"""(?i)\bcharset\s*=\s*["']?([^"';\s]+)""")
+_FLOWED = re.compile(r"""(?i)\bformat\s*=\s*["']?flowed""")
+_DELSP = re.compile(r"""(?i)\bdelsp\s*=\s*["']?yes""")
 _OBS_FIELD = re.compile(rb"(?m)^([!-9;-~]+)[ \t]+:")
 _BINARY_MAGIC = (b"\x89PNG", b"%PDF-", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 _RECEIVED_DATE = re.compile(r";\s*([^;]+)$")
@@ -318,7 +320,41 @@ def _decode_text(part: Message, body: _Body, data: bytes, *, html: bool) -> str:
     decoded = decode_bytes(data, charset)
     body.defects.extend(decoded.defects)
     text = decoded.text
-    return _NEWLINES.sub("\n", text) if "\r" in text else text
+    text = _NEWLINES.sub("\n", text) if "\r" in text else text
+    content_type = _raw_header(part, "content-type") or ""
+    if not html and _FLOWED.search(content_type):
+        text = unflow(text, delsp=bool(_DELSP.search(content_type)))
+    return text
+
+
+def unflow(text: str, *, delsp: bool) -> str:
+    """RFC 3676 format=flowed to plain lines: soft line breaks joined (so a sentence, or a Japanese
+    phrase under delsp=yes, is one line again), quote depth kept as "> " marks."""
+    out: list[str] = []
+    pending: str | None = None
+    pending_depth = 0
+    for raw in text.split("\n"):
+        stripped = raw.lstrip(">")
+        depth = len(raw) - len(stripped)
+        if stripped.startswith(" "):  # space-stuffing
+            stripped = stripped[1:]
+        if pending is not None and depth != pending_depth:
+            out.append(_quoted(pending_depth, pending))
+            pending = None
+        flowed = stripped.endswith(" ") and stripped != "-- "
+        piece = stripped[:-1] if flowed and delsp else stripped
+        pending = piece if pending is None else pending + piece
+        pending_depth = depth
+        if not flowed:
+            out.append(_quoted(depth, pending))
+            pending = None
+    if pending is not None:
+        out.append(_quoted(pending_depth, pending))
+    return "\n".join(out)
+
+
+def _quoted(depth: int, line: str) -> str:
+    return "> " * depth + line if depth else line
 
 
 def _attach(part: Message, body: _Body, data: bytes | None = None, filename: str | None = None) -> None:
