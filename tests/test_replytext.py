@@ -145,6 +145,11 @@ CASES: list[tuple[str, str, str]] = [
         "Paid in full.",
     ),
     (
+        "customer_wrote_is_not_an_attribution",
+        "Hi,\n\nOn Monday I wrote:\nwe paid on the 1st, please check again.",
+        "Hi,\n\nOn Monday I wrote:\nwe paid on the 1st, please check again.",
+    ),
+    (
         "confidential_word_in_first_paragraph_is_kept",
         "This message is confidential to our finance team: we paid on 2 March.",
         "This message is confidential to our finance team: we paid on 2 March.",

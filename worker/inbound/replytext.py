@@ -128,6 +128,7 @@ _SENTENCE_END = re.compile(r"[.!?。！？]\s*$")
 _COMPANY_END = re.compile(r"(?i)\b(?:inc|ltd|co|corp|llc|k\.k|jr|sr)\.\s*$")
 _JA_PREDICATE = re.compile(r"(?:ます|です|ください|ました|ません|でした)[。！？!?]?\s*$")
 _SMALL_WORDS = frozenset({"of", "and", "&", "the", "for", "de", "van", "von", "der", "|", "-", "/", "at"})
+_CLIENT_EVIDENCE = re.compile(r"@|\d{1,2}:\d{2}|\d{4}")
 _SIGNATURE_WINDOW = 12  # lines after a frame line in which contact details mark it as a signature
 
 
@@ -262,8 +263,11 @@ def _history_start(text: _Lines) -> tuple[int, str | None]:
         found = _attribution(lines, i)
         if found:
             name, used = found
-            if not text.next_is_quoted(i + used):
-                return i, name  # attribution without "> " lines below: all of it is history
+            # Without "> " lines below, an attribution cuts everything after it, so it must look like a
+            # client's (an address, a time or a year), not a customer's "On Monday I wrote:".
+            attribution = " ".join(x.strip() for x in lines[i : i + used])
+            if not text.next_is_quoted(i + used) and _CLIENT_EVIDENCE.search(attribution):
+                return i, name
             continue
         m = _SEPARATOR_RE.fullmatch(line)
         if m:
