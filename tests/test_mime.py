@@ -224,6 +224,18 @@ def test_dates_are_timezone_aware() -> None:
     naive = parse_mail(text_mail("x", headers=[("Date", "Thu, 5 Mar 2026 10:02:00")]))
     assert naive.date == datetime(2026, 3, 5, 10, 2, tzinfo=UTC)
     assert "date:no_timezone_assumed_utc" in naive.defects
+    japanese = parse_mail(
+        text_mail(
+            "x",
+            headers=[
+                ("Received", "from mx by us; Thu, 5 Mar 2026 01:02:05 +0000"),
+                ("Received", "from pc by mail.example.jp; Thu, 5 Mar 2026 10:02:01 +0900"),
+                ("Date", "Thu, 5 Mar 2026 10:02:00"),
+            ],
+        )
+    )
+    assert japanese.date == datetime(2026, 3, 5, 10, 2, tzinfo=timezone(timedelta(hours=9)))
+    assert "date:no_timezone_took_first_hop_zone" in japanese.defects
     bad = parse_mail(
         text_mail(
             "x",

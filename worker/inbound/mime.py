@@ -219,15 +219,26 @@ def _parse_date(headers: _Headers, defects: list[str]) -> datetime | None:
     if raw and when is None:
         defects.append("date:unparseable")
     if when is None:  # fall back on when our side received it: the newest Received header's stamp
-        received = headers.first.get("received")
-        stamp = _RECEIVED_DATE.search(_FOLD.sub("", received).strip()) if received else None
-        when = _to_datetime(stamp.group(1)) if stamp else None
+        when = _received_stamp(headers.first.get("received"))
         if when is not None:
             defects.append("date:from_received")
     if when is not None and when.tzinfo is None:
-        defects.append("date:no_timezone_assumed_utc")
-        when = when.replace(tzinfo=UTC)
+        # A zone-less Date: the sender's first hop (the oldest Received) most likely shares its zone,
+        # which matters for resolving "by Friday" in the sender's time.
+        hops = headers.all.get("received", [])
+        first_hop = _received_stamp(hops[-1]) if hops else None
+        if first_hop is not None and first_hop.tzinfo is not None:
+            defects.append("date:no_timezone_took_first_hop_zone")
+            when = when.replace(tzinfo=first_hop.tzinfo)
+        else:
+            defects.append("date:no_timezone_assumed_utc")
+            when = when.replace(tzinfo=UTC)
     return when
+
+
+def _received_stamp(received: str | None) -> datetime | None:
+    stamp = _RECEIVED_DATE.search(_FOLD.sub("", received).strip()) if received else None
+    return _to_datetime(stamp.group(1)) if stamp else None
 
 
 def _to_datetime(value: str) -> datetime | None:
