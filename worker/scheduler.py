@@ -37,6 +37,7 @@ class Step:
     stage: str | None = None  # the ladder stage name (history key)
     send_key: str | None = None
     reason: str = ""
+    cc_account_owner: bool = False  # loop the customer's account owner in on this mail
 
 
 class Planner(Protocol):
@@ -149,7 +150,7 @@ def _plan_send(session: Session, case: Case, step: Step, now: datetime, report: 
         case.next_action_at = None
         return
     mail = Mail(case_id=case.id, direction="out", status="pending", send_key=step.send_key, stage=step.template,
-                analysis={"ladder_stage": step.stage, "reason": step.reason})
+                analysis={"ladder_stage": step.stage, "reason": step.reason, "cc_account_owner": step.cc_account_owner})
     session.add(mail)
     session.flush()
     case.next_action_at = now + IN_FLIGHT
