@@ -78,7 +78,8 @@ def make_router(settings: Settings) -> Callable[[Session, Mail, ParsedMail], boo
 def intake_mail(session: Session, mail: Mail, parsed: ParsedMail, *, settings: Settings) -> IntakeOutcome:
     from worker.intake.extract import extract_invoices
 
-    result = extract_invoices(parsed, default_terms_days=settings.intake_default_terms_days)
+    ours = [a for a in (settings.intake_address, settings.from_address, parsed.from_addr) if a]
+    result = extract_invoices(parsed, default_terms_days=settings.intake_default_terms_days, exclude_addresses=ours)
     opened: list[str] = []
     duplicates: list[str] = []
     to_review: list[str] = []
@@ -93,17 +94,19 @@ def intake_mail(session: Session, mail: Mail, parsed: ParsedMail, *, settings: S
             opened.append(label)
         else:
             duplicates.append(label)
-    if doubtful:  # one item per forwarded mail, pre-filled with every invoice that needs a person
-        ledger.open_review(session, ReviewKind.INTAKE, mail=mail,
-                           summary=f"confirm {len(doubtful)} invoice(s) read from a forwarded mail: "
-                                   + "; ".join(str(d["why"]) for d in doubtful),
-                           invoices=doubtful)
     skipped = [(str(what), str(why)) for what, why in result.skipped]
-    if not result.invoices:
+    # One review item per forwarded mail, pre-filled with everything a person must confirm or fix.
+    reasons = [str(d["why"]) for d in doubtful]
+    reasons += [f"could not read {what}: {why}" for what, why in result.problems]
+    if not result.invoices and not result.problems and not skipped:
+        reasons.append("the forwarded mail holds no invoice dunmail could read")
+    if reasons:
+        ledger.open_review(session, ReviewKind.INTAKE, mail=mail, summary="; ".join(reasons)[:2000],
+                           invoices=doubtful, problems=[list(p) for p in result.problems])
+    if result.problems:
+        log.warning("intake_unreadable", mail_id=mail.id, count=len(result.problems))
+    if skipped and not result.invoices:
         log.info("intake_no_invoice", mail_id=mail.id, reasons=[why for _, why in skipped][:5])
-        if not skipped:
-            ledger.open_review(session, ReviewKind.INTAKE, mail=mail,
-                               summary="forwarded mail holds no invoice dunmail could read")
     log.info("intake_done", mail_id=mail.id, opened=len(opened), duplicates=len(duplicates),
              to_review=len(to_review), skipped=len(skipped))
     return IntakeOutcome(opened, duplicates, to_review, skipped)
