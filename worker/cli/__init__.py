@@ -25,4 +25,5 @@ COMMAND_MODULES: list[str] = [
     "core",
     "run",
     "demo",
+    "intake",
 ]

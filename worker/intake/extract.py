@@ -1,0 +1,170 @@
+"""A forwarded mail to the invoices it carries: every PDF/XML attachment, else the body.
+
+The mail around the documents fills what they leave out: the forwarded header block's To line (or,
+when the intake address was only copied on the original mail, that mail's own recipients) names the
+customer's address, and the original mail's date stands in for a missing issue date. The same invoice
+twice in one mail (a Factur-X PDF and its XML, or a PDF and the body) is kept once, structured data
+first, and the other copy is listed in `skipped`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+import structlog
+
+from worker.domain import ExtractedInvoice
+from worker.errors import IntakeError
+from worker.inbound.message import Attachment, ParsedMail
+from worker.intake.assemble import MailHints
+from worker.intake.body import Forward, bare_subject, find_forward, is_newsletter
+from worker.intake.document import DocOutcome, from_text, read_document, sniff
+from worker.intake.pdftext import PdfLimits
+
+log = structlog.get_logger(__name__)
+
+# Structured sources first: they win when the same invoice number turns up twice.
+SOURCE_RANK = {"ubl": 0, "cii": 0, "facturx": 1, "pdf": 2, "body": 3}
+_ARCHIVES = (
+    "application/zip",
+    "application/x-zip-compressed",
+    "application/x-7z-compressed",
+    "application/x-rar",
+)
+_MIN_BODY_CHARS = 20
+
+
+@dataclass
+class IntakeResult:
+    invoices: list[ExtractedInvoice] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (what, why it is not an invoice)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (what, why it could not be read)
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2].lower()
+
+
+def _customer_address(
+    mail: ParsedMail, forward: Forward | None, exclude: Collection[str]
+) -> tuple[str | None, str]:
+    """The customer's address from the forwarded To line, else from the mail's own To/Cc (intake in Cc)."""
+    internal = _domain(mail.from_addr) if mail.from_addr else None
+    excluded = {a.lower() for a in exclude}
+
+    def external(addresses: tuple[str, ...]) -> str | None:
+        return next((a for a in addresses if a not in excluded and _domain(a) != internal), None)
+
+    if forward is not None:
+        return external(forward.to), "the forwarded mail's To: line"
+    return external(mail.to + mail.cc), "the mail's own recipients"
+
+
+def _label(attachment: Attachment, index: int) -> str:
+    return attachment.filename or f"attachment {index + 1} ({attachment.content_type})"
+
+
+def _read_attachments(
+    mail: ParsedMail, result: IntakeResult, *, terms: int, hints: MailHints, limits: PdfLimits | None
+) -> tuple[int, int]:
+    """Read every PDF/XML attachment into result: how many documents there were, how many unreadable."""
+    documents = unreadable = 0
+    for index, attachment in enumerate(mail.attachments):
+        what = _label(attachment, index)
+        if attachment.content_type in _ARCHIVES or what.lower().endswith((".zip", ".7z", ".rar")):
+            result.problems.append((what, "archive attachments are not opened: forward the invoice itself"))
+            continue
+        if sniff(attachment.filename, attachment.content_type, attachment.payload) is None:
+            continue  # logos, signatures, the forwarded .eml itself (its parts are listed separately)
+        documents += 1
+        try:
+            outcome = read_document(
+                attachment.filename,
+                attachment.content_type,
+                attachment.payload,
+                default_terms_days=terms,
+                hints=hints,
+                limits=limits,
+            )
+        except IntakeError as exc:
+            result.problems.append((what, str(exc)))
+            unreadable += 1
+            continue
+        _collect(result, what, outcome)
+    return documents, unreadable
+
+
+def _collect(result: IntakeResult, what: str, outcome: DocOutcome) -> None:
+    if outcome.not_invoice:
+        result.skipped.append((what, outcome.not_invoice))
+    result.invoices.extend(outcome.invoices)
+
+
+def _read_body(mail: ParsedMail, forward: Forward | None, *, terms: int, hints: MailHints) -> DocOutcome:
+    if is_newsletter(mail):
+        return DocOutcome(not_invoice="a newsletter or bulk mail, not an invoice")
+    text = mail.text[forward.body_start :] if forward else mail.text
+    if len(text.strip()) < _MIN_BODY_CHARS:
+        return DocOutcome(not_invoice="no invoice attached and no text in the body")
+    # The subject often is the title ("請求書送付のご案内", "Quotation Q-12"): read it as the first line.
+    outcome = from_text(
+        bare_subject(mail.subject) + "\n" + text, source="body", default_terms_days=terms, hints=hints
+    )
+    invoices = tuple(inv for inv in outcome.invoices if inv.amount is not None or inv.number is not None)
+    if outcome.not_invoice or not invoices:
+        return DocOutcome(not_invoice=outcome.not_invoice or "no invoice in the mail body")
+    return DocOutcome(invoices=invoices)
+
+
+def _dedupe(result: IntakeResult) -> None:
+    kept: dict[str, ExtractedInvoice] = {}
+    unnumbered: list[ExtractedInvoice] = []
+    for inv in sorted(result.invoices, key=lambda i: SOURCE_RANK.get(i.source, 9)):
+        if inv.number is None:
+            unnumbered.append(inv)
+        elif inv.number in kept:
+            result.skipped.append(
+                (f"{inv.number} ({inv.source})", f"same invoice as the {kept[inv.number].source} copy")
+            )
+        else:
+            kept[inv.number] = inv
+    result.invoices = [*kept.values(), *unnumbered]
+
+
+def extract_invoices(
+    mail: ParsedMail,
+    *,
+    default_terms_days: int = 30,
+    exclude_addresses: Collection[str] = (),
+    limits: PdfLimits | None = None,
+) -> IntakeResult:
+    """Invoices in a forwarded mail, what was not an invoice (and why), and what could not be read.
+
+    exclude_addresses: addresses that are never the customer (the intake address itself)."""
+    forward = find_forward(mail.text)
+    email, where = _customer_address(mail, forward, exclude_addresses)
+    issue = forward.original_date if forward else None
+    hints = MailHints(
+        customer_email=email,
+        customer_email_from=where,
+        issue_date=issue or (mail.date.date() if mail.date else None),
+    )
+    result = IntakeResult()
+    documents, unreadable = _read_attachments(
+        mail, result, terms=default_terms_days, hints=hints, limits=limits
+    )
+    if documents == unreadable:  # no document spoke (none, or none readable): the body may be the invoice
+        body = _read_body(mail, forward, terms=default_terms_days, hints=hints)
+        result.invoices.extend(body.invoices)
+        if body.not_invoice and not unreadable:  # beside an unreadable document, it only hides the problem
+            result.skipped.append(("body", body.not_invoice))
+    _dedupe(result)
+    log.info(
+        "intake_extracted",
+        invoices=len(result.invoices),
+        skipped=len(result.skipped),
+        problems=len(result.problems),
+        sources=sorted({i.source for i in result.invoices}),
+    )
+    return result
