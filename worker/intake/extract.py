@@ -19,6 +19,7 @@ from worker.errors import IntakeError
 from worker.inbound.message import Attachment, ParsedMail
 from worker.intake.assemble import MailHints
 from worker.intake.body import Forward, bare_subject, find_forward, is_newsletter
+from worker.intake.classify_doc import DocKind, document_kind
 from worker.intake.document import DocOutcome, from_text, read_document, sniff
 from worker.intake.pdftext import PdfLimits
 
@@ -107,10 +108,10 @@ def _read_body(mail: ParsedMail, forward: Forward | None, *, terms: int, hints: 
     text = mail.text[forward.body_start :] if forward else mail.text
     if len(text.strip()) < _MIN_BODY_CHARS:
         return DocOutcome(not_invoice="no invoice attached and no text in the body")
-    # The subject often is the title ("請求書送付のご案内", "Quotation Q-12"): read it as the first line.
-    outcome = from_text(
-        bare_subject(mail.subject) + "\n" + text, source="body", default_terms_days=terms, hints=hints
-    )
+    # A body without a title of its own is named by the subject ("請求書送付のご案内", "Quotation Q-12").
+    if document_kind(text) is DocKind.UNKNOWN:
+        text = bare_subject(mail.subject) + "\n" + text
+    outcome = from_text(text, source="body", default_terms_days=terms, hints=hints)
     invoices = tuple(inv for inv in outcome.invoices if inv.amount is not None or inv.number is not None)
     if outcome.not_invoice or not invoices:
         return DocOutcome(not_invoice=outcome.not_invoice or "no invoice in the mail body")
