@@ -85,7 +85,9 @@ def answer(path: Path, *, default_terms_days: int, details: bool = False) -> dic
 
 
 def _table(answers: list[dict[str, object]]) -> Table:
-    table = Table("file", "number", "customer", "email", "amount", "issued", "due", "note")
+    table = Table()
+    for heading in ("file", "number", "customer", "email", "amount", "issued", "due", "note"):
+        table.add_column(heading, overflow="fold")  # fold, never cut: a truncated number misleads
     for item in answers:
         name = Path(str(item["file"])).name
         invoices = item["invoices"]
