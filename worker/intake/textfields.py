@@ -7,6 +7,7 @@ digits, ￥, （税込） and ： read like their ASCII forms.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -142,11 +143,19 @@ class Hit:
     following: list[str]  # the next non-empty lines, where tables put values
 
 
+@functools.cache
+def _any_of(labels: tuple[Label, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{label.pattern.pattern})" for label in labels), re.I)
+
+
 def _segments(lines: list[str], labels: tuple[Label, ...]) -> list[Hit]:
     """Every labelled line, strongest label first."""
+    # One combined search per line first: testing each label on every line was most of the reading time.
+    combined = _any_of(labels)
+    candidates = [(index, line) for index, line in enumerate(lines) if combined.search(line)]
     hits = []
     for label in labels:
-        for index, line in enumerate(lines):
+        for index, line in candidates:
             m = label.pattern.search(line)
             if m:
                 after = line[m.end() :].lstrip(" :.-)\t")
