@@ -1,0 +1,223 @@
+"""classify(mail) -> Classification: what a customer's reply means, composed from the small pieces.
+
+    bounce / auto-reply (headers first)  ->  the customer's new words (quotes, signatures cut)
+    -> language -> sentences (+ a fresh subject, + attachment names) -> intent rules -> precedence
+    -> the promised date, invoice references and amounts.
+
+Pure apart from parsing: the same mail always gives the same answer (relative dates are resolved
+against the mail's own Date header, never the clock — except for a mail without a Date, where today
+in UTC is all there is). classify_bytes() never raises: an unreadable mail is `other` with
+confidence 0 so a person looks at it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+import structlog
+
+from worker.classify import lexicon_en, lexicon_ja
+from worker.classify.automatic import detect_automatic
+from worker.classify.dates import FoundDate, Prefer, find_dates
+from worker.classify.entities import find_amounts, find_invoice_refs
+from worker.classify.language import detect_language
+from worker.classify.rules import Language, Rule, Sentence, Verdict, decide, run_rules
+from worker.domain import Classification, Intent
+from worker.errors import MailParseError
+from worker.inbound.message import ParsedMail
+
+log = structlog.get_logger(__name__)
+
+# Below this the caller sends the reply to a person instead of acting on it (settings.classify_min_confidence
+# defaults to the same value).
+LOW_CONFIDENCE = 0.55
+NOTHING_SAID = 0.3  # confidence of "other" when no rule fired at all
+SUBJECT_WEIGHT = 0.8  # a subject the customer wrote counts a little less than the body
+ATTACHMENT_WEIGHT = 0.75  # "remittance.pdf" hints at a payment but is not a sentence
+MAX_REPLY_CHARS = 6000  # rules read the start of very long replies only (pasted statements, logs)
+
+RULESETS: dict[str, tuple[Sequence[Rule], Language]] = {
+    "en": (lexicon_en.RULES, lexicon_en.ENGLISH),
+    "ja": (lexicon_ja.RULES, lexicon_ja.JAPANESE),
+}
+
+_REPLY_PREFIX = re.compile(
+    r"^\s*(?:(?:re|aw|sv|vs|antw|回答|返信|答复|fwd?|fw|wg|tr|転送)\s*(?:\[\d+\])?\s*[:：]\s*)+",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"(?:[^\n.!?。！？]|[.!?](?=[^\s.!?]))+[.!?。！？]*")
+_SOFT_BREAK = re.compile(r"(?<=[^\n])\n(?=[^\n])")
+_PROOF_NAME = re.compile(
+    r"remit|payment[_ -]?(?:advice|confirm|proof|receipt)|proof[_ -]?of[_ -]?payment|"
+    r"transfer[_ -]?confirm|swift|"
+    r"mt103|振込|送金|支払(?:通知|明細)|入金",
+    re.IGNORECASE,
+)
+
+
+def classify(mail: ParsedMail) -> Classification:
+    """What one parsed reply means (see the module docstring)."""
+    from worker.inbound.replytext import extract_reply
+
+    reply = extract_reply(mail.text, html=mail.html).strip()
+    automatic = detect_automatic(mail)
+    reference = _reference(mail)
+    if automatic is not None:
+        return _automatic(mail, automatic, reply, reference)
+    body = reply[:MAX_REPLY_CHARS]
+    subject = _fresh_subject(mail.subject)
+    language = detect_language(body or subject)
+    verdict = read_intent(
+        body,
+        reference,
+        language=language,
+        subject=subject,
+        attachment_names=[a.filename for a in mail.attachments if a.filename],
+    )
+    promised = promised_date(body, reference, verdict.intent)
+    return Classification(
+        intent=verdict.intent,
+        confidence=round(verdict.confidence, 3),
+        language=language,
+        reply_text=reply,
+        promised_date=promised,
+        invoice_refs=tuple(find_invoice_refs(f"{mail.subject}\n{body}")),
+        amounts=tuple(find_amounts(body)),
+        reasons=verdict.reasons,
+    )
+
+
+def classify_bytes(raw: bytes) -> Classification:
+    """Parse and classify; never raises. An unreadable mail is `other` with confidence 0."""
+    from worker.inbound.mime import parse_mail
+
+    try:
+        return classify(parse_mail(raw))
+    except MailParseError as exc:
+        return _unreadable(f"parse_failed:{exc}")
+    except Exception as exc:  # the catch-all at the edge: a person reads the raw mail instead
+        log.warning("classify_failed", error=type(exc).__name__)
+        return _unreadable(f"classify_failed:{type(exc).__name__}")
+
+
+def _unreadable(reason: str) -> Classification:
+    return Classification(
+        intent=Intent.OTHER, confidence=0.0, language="und", reply_text="", reasons=(reason,)
+    )
+
+
+def read_intent(
+    text: str,
+    reference: datetime | date,
+    *,
+    language: str | None = None,
+    subject: str = "",
+    attachment_names: Sequence[str] = (),
+) -> Verdict:
+    """The intent of a reply's words by the rules of its language (English rules for others)."""
+    code = language or detect_language(text or subject)
+    rules, lang = RULESETS.get(code, RULESETS["en"])
+    sentences = split_sentences(text, reference, lang)
+    if subject:
+        sentences += split_sentences(subject, reference, lang, weight=SUBJECT_WEIGHT)
+    names = " ".join(n for n in attachment_names if _PROOF_NAME.search(n))
+    hits = run_rules(rules, sentences, lang)
+    if names:
+        hits += run_rules(
+            rules,
+            [Sentence(f"remittance advice attached {names}", weight=ATTACHMENT_WEIGHT)],
+            lexicon_en.ENGLISH,
+        )
+    return decide(hits, nothing_said=NOTHING_SAID)
+
+
+def split_sentences(
+    text: str, reference: datetime | date, lang: Language, *, weight: float = 1.0
+) -> list[Sentence]:
+    """Sentences of a reply, hard-wrapped lines joined, each with the dates it names."""
+    joined = _SOFT_BREAK.sub(" " if lang.code != "ja" else "", text)
+    out: list[Sentence] = []
+    for m in _SENTENCE.finditer(joined):
+        piece = m.group().strip()
+        if not piece:
+            continue
+        dates = tuple(f.value for f in find_dates(piece, reference))
+        out.append(Sentence(piece, dates, weight, bool(lang.question.search(piece))))
+    return out
+
+
+def promised_date(text: str, reference: datetime | date, intent: Intent) -> date | None:
+    """The date a promise (or plan, or payment) names: for a promise the deadline-like, latest future date."""
+    if intent not in (Intent.PROMISE_TO_PAY, Intent.PAYMENT_PLAN, Intent.PAID):
+        return None
+    prefer: Prefer = "past" if intent is Intent.PAID else "future"
+    found = find_dates(text, reference, prefer=prefer)
+    if not found:
+        return None
+    if intent is Intent.PAID:
+        return _last_on_or_before(found, _day(reference))
+    return _first_promise_date(found, _day(reference))
+
+
+def _first_promise_date(found: Sequence[FoundDate], today: date) -> date | None:
+    future = [f for f in found if f.value >= today]
+    if not future:
+        return None
+    deadlines = [f for f in future if f.deadline]
+    return (deadlines or future)[0].value
+
+
+def _last_on_or_before(found: Sequence[FoundDate], today: date) -> date | None:
+    past = [f.value for f in found if f.value <= today]
+    return past[-1] if past else None
+
+
+def _automatic(mail: ParsedMail, automatic: object, reply: str, reference: datetime | date) -> Classification:
+    from worker.classify.automatic import Automatic
+
+    assert isinstance(automatic, Automatic)
+    language = detect_language(reply or mail.subject)
+    if automatic.kind == "bounce":
+        return Classification(
+            intent=Intent.BOUNCE,
+            confidence=automatic.confidence,
+            language=language,
+            reply_text=reply,
+            bounce_recipients=automatic.recipients,
+            bounce_permanent=automatic.permanent,
+            original_message_id=automatic.original_message_id,
+            invoice_refs=tuple(find_invoice_refs(mail.subject)),
+            reasons=(automatic.reason,),
+        )
+    back = automatic.return_date or _return_date(reply, reference)
+    return Classification(
+        intent=Intent.AUTO_REPLY,
+        confidence=automatic.confidence,
+        language=language,
+        reply_text=reply,
+        return_date=back,
+        invoice_refs=tuple(find_invoice_refs(mail.subject)),
+        reasons=(automatic.reason,),
+    )
+
+
+def _return_date(text: str, reference: datetime | date) -> date | None:
+    """The latest future date an out-of-office names: 'away until the 12th, back on Monday the 13th'."""
+    today = _day(reference)
+    future = [f.value for f in find_dates(text[:2000], reference) if f.value > today]
+    return max(future) if future else None
+
+
+def _fresh_subject(subject: str) -> str:
+    """The subject when the customer wrote it; "" when it is ours with Re:/Fwd: in front."""
+    return "" if _REPLY_PREFIX.match(subject) else subject.strip()
+
+
+def _reference(mail: ParsedMail) -> datetime:
+    return mail.date if mail.date is not None else datetime.now(UTC)
+
+
+def _day(reference: datetime | date) -> date:
+    return reference.date() if isinstance(reference, datetime) else reference

@@ -1,0 +1,464 @@
+"""English intent rules, in the order they are run (order only matters for the review UI's reasons).
+
+Written for how customers answer a dunning mail: short, often ungrammatical, often several things at
+once ("the goods came broken, so we won't pay until a credit note arrives"). Weights: 0.9 for a phrase
+that by itself says the intent, 0.7–0.8 for a strong hint, 0.5–0.6 for one a person should confirm.
+"""
+
+from __future__ import annotations
+
+import re
+
+from worker.classify.rules import Language, Rule, rule
+from worker.domain import Intent
+
+PAID, PROMISE, PLAN, DISPUTE, OTHER = (
+    Intent.PAID,
+    Intent.PROMISE_TO_PAY,
+    Intent.PAYMENT_PLAN,
+    Intent.DISPUTE,
+    Intent.OTHER,
+)
+
+_NEG = (
+    r"\b(?:not|no|never|neither|nor|without|yet\s+to|unable\s+to|cannot|can't|cant|won't|wont|"
+    r"haven't|havent|hasn't|hasnt|hadn't|didn't|didnt|don't|dont|doesn't|doesnt|isn't|isnt|wasn't|wasnt|"
+    r"aren't|weren't|wouldn't|couldn't|shouldn't)\b"
+)
+ENGLISH = Language(
+    code="en",
+    negation_before=re.compile(_NEG + r"(?:\s+\S+){0,4}\s*$", re.IGNORECASE),
+    negation_after=re.compile(r"\s*(?:not|yet\?)\b", re.IGNORECASE),
+    hedge=re.compile(r"\b(?:if|unless|whether|once|as soon as|in case|provided|upon)\b", re.IGNORECASE),
+    clause_edge=re.compile(
+        r"[,;:()–—]|\s-\s|\b(?:but|however|although|though|because|since|so|and|or|while)\b", re.IGNORECASE
+    ),
+    question=re.compile(
+        r"\?\s*$|^\s*(?:did|do|does|have|has|had|can|could|would|will|shall|should|is|are|was|were|may|might|"
+        r"when|why|what|how|where|which|who)\b",
+        re.IGNORECASE,
+    ),
+)
+
+_WE = r"(?:we|i|we've|i've|we'd|i'd|our\s+(?:team|company|accounts?(?:\s+payable)?|finance|ap)(?:\s+\w+)?)"
+_PAY_PAST = r"(?:paid|settled|remitted|wired|transferred)"
+_PAYMENT = (
+    r"(?:payment|transfer|remittance|wire|funds|money|amount|balance|invoice|bill|cheque|check|ach|deposit)"
+)
+_SENT_PAST = (
+    r"(?:made|sent|processed|completed|executed|initiated|released|submitted|issued|transferred|remitted|"
+    r"wired|settled|paid|cleared|posted|mailed|dispatched|actioned|done|approved\s+and\s+sent)"
+)
+_FUTURE = r"(?:will|shall|would|to|can|could|should|must|going\s+to|gonna|need\s+to|needs\s+to|be|plan\s+to)"
+_GOODS = (
+    r"(?:goods|items?|order|delivery|deliveries|shipment|consignment|products?|parts?|package|parcel|"
+    r"service|services|equipment|materials?|merchandise|stock|machine|software|licen[cs]es?|work)"
+)
+_INVOICE = r"(?:invoice|bill|statement|inv\b)"
+
+RULES: tuple[Rule, ...] = (
+    # --- paid -------------------------------------------------------------------------------------
+    rule(
+        "paid_already",
+        PAID,
+        0.92,
+        r"\balready\s+(?:been\s+)?(?:paid|settled|remitted|transferred|wired|sent)",
+        "'already paid' and its variants",
+        question=0.8,
+    ),
+    rule(
+        "paid_we_verb",
+        PAID,
+        0.9,
+        _WE
+        + r"\s+(?:have\s+|had\s+|has\s+)?(?:already\s+|just\s+|now\s+|finally\s+|also\s+)?"
+        + _PAY_PAST
+        + r"\b",
+        "'we paid', 'I have transferred'",
+        question=0.8,
+    ),
+    rule(
+        "paid_we_sent_payment",
+        PAID,
+        0.9,
+        _WE
+        + r"\s+(?:have\s+|had\s+)?(?:already\s+|just\s+)?(?:made|sent|processed|initiated|completed|executed|"
+        r"released|submitted|issued|arranged|mailed|posted)\s+(?:\w+\s+){0,3}?"
+        r"(?:payment|transfer|remittance|wire|funds|money|cheque|check|ach|bank\s+transfer)",
+        "'we sent the payment', 'I made the transfer'",
+        question=0.8,
+    ),
+    rule(
+        "paid_passive",
+        PAID,
+        0.88,
+        r"\b(?:payment|transfer|remittance|wire|funds|money|amount|balance|invoice|bill|it|this|cheque|check|"
+        r"ach|deposit)\s+(?:(?:has|have|had)\s+(?:already\s+)?been|was|were|is|got)\s+(?:already\s+|just\s+)?"
+        + _SENT_PAST
+        + r"\b",
+        "'the payment was made', 'the invoice has been paid'",
+        blocker=r"\b" + _FUTURE + r"\s*$",
+        question=0.8,
+    ),
+    rule(
+        "paid_bare",
+        PAID,
+        0.7,
+        r"\b(?:paid|settled)\b(?:\s+in\s+full|\s+on|\s+last|\s+yesterday|\s+this)?",
+        "'paid' on its own, not after will/to/be",
+        blocker=r"\b(?:" + _FUTURE + r"|get|got|getting|being|been|"
+        r"when|until|till|before|unless|if|how|un)\s+(?:\w+\s+)?$",
+        question=0.6,
+    ),
+    rule(
+        "paid_remittance_attached",
+        PAID,
+        0.9,
+        r"\b(?:remittance(?:\s+advice|\s+slip|\s+details|\s+copy)?|proof\s+of\s+payment|payment\s+(?:confirmation|"
+        r"advice|receipt|proof)|transfer\s+(?:confirmation|receipt|slip)|bank\s+(?:slip|confirmation)|"
+        r"swift\s+(?:copy|confirmation|message)|mt103)\b(?:[^.?!]{0,40}\b(?:attached|enclosed|herewith|below))?",
+        "remittance advice or proof of payment mentioned or attached",
+        question=0.7,
+    ),
+    rule(
+        "paid_please_find",
+        PAID,
+        0.85,
+        r"\b(?:please\s+find|attached\s+(?:is|are|please\s+find)|enclosed\s+(?:is|please\s+find))\s+"
+        r"(?:\w+\s+){0,3}(?:remittance|payment|transfer|receipt|confirmation|swift)",
+        "'please find attached the remittance'",
+    ),
+    rule(
+        "paid_cheque_in_mail",
+        PAID,
+        0.85,
+        r"\b(?:cheque|check)\s+(?:is|was|has\s+been)\s+(?:in\s+the\s+(?:mail|post)|posted|mailed|sent|on\s+its\s+way)",
+        "the cheque is in the mail",
+    ),
+    rule(
+        "paid_should_arrive",
+        PAID,
+        0.75,
+        r"\b(?:payment|transfer|funds|money|it)\s+(?:should|will|would|may)\s+(?:\w+\s+)?(?:arrive|reach|show|"
+        r"appear|clear|land|reflect|be\s+(?:in|reflected|credited|received))",
+        "'the funds should reach you' (said after sending)",
+        blocker=r"\b(?:once|when|after)\b.*$",
+    ),
+    rule(
+        "paid_received_question",
+        PAID,
+        0.78,
+        r"\b(?:did|have|has)\s+(?:you|your\s+(?:team|bank|company))\s+(?:\w+\s+)?(?:receive[d]?|get|got|see|seen|"
+        r"gotten)\s+(?:\w+\s+){0,2}(?:payment|transfer|remittance|funds|money|wire|cheque|check)|"
+        r"\b(?:confirm|acknowledge)\s+(?:the\s+)?(?:receipt\s+of|that\s+you\s+(?:have\s+)?received)\s+"
+        r"(?:\w+\s+){0,2}(?:payment|transfer|remittance|funds|wire)|"
+        r"\b(?:payment|transfer|funds|remittance)\s+(?:has|have)\s+(?:not\s+)?(?:arrived|been\s+received|"
+        r"come\s+through|reached\s+you|cleared)\s*\?",
+        "asks whether our payment arrived: says it was sent",
+        negatable=False,
+    ),
+    rule(
+        "paid_yesterday",
+        PAID,
+        0.75,
+        r"\b(?:payment|transfer|remittance)\s+(?:went\s+out|left|was\s+sent|went\s+through)|"
+        r"\bwent\s+out\s+(?:yesterday|today|on|last)",
+        "'the payment went out yesterday'",
+    ),
+    # --- promise to pay ---------------------------------------------------------------------------
+    rule(
+        "promise_will_pay",
+        PROMISE,
+        0.8,
+        r"\b(?:we|i|we'll|i'll|we\s+will|i\s+will|we\s+shall|we're|i'm|we\s+are|i\s+am)\s*(?:will\s+|shall\s+)?"
+        r"(?:definitely\s+|certainly\s+|surely\s+|then\s+|also\s+)?(?:going\s+to\s+|be\s+able\s+to\s+)?"
+        r"(?:pay|settle|transfer|remit|wire|clear|make\s+(?:the\s+|a\s+|full\s+|our\s+)?payment|process\s+"
+        r"(?:the\s+|your\s+)?(?:payment|invoice)|send\s+(?:the\s+|you\s+)?(?:payment|funds|money|transfer|cheque|check))\b",
+        "'we will pay', 'I'll transfer', 'we are going to settle'",
+        question=0.4,
+    ),
+    rule(
+        "promise_will_bare",
+        PROMISE,
+        0.72,
+        r"(?<!you )(?<!they )(?<!who )\b(?:will|shall)\s+(?:\w+\s+)?(?:pay|settle|transfer|remit|wire)\b",
+        "'… but will pay', 'and will settle' (subject said earlier)",
+        question=0.3,
+    ),
+    rule(
+        "promise_tentative",
+        PROMISE,
+        0.6,
+        r"\b(?:we|i)\s+(?:plan|intend|expect|aim|hope|should\s+be\s+able|are\s+planning|am\s+planning|"
+        r"are\s+hoping|will\s+try|try)\s+to\s+(?:pay|settle|transfer|remit|make\s+(?:the\s+)?payment|clear)\b",
+        "'we plan to pay', 'we hope to settle'",
+        question=0.4,
+    ),
+    rule(
+        "promise_passive",
+        PROMISE,
+        0.8,
+        r"\b(?:payment|transfer|it|this|the\s+(?:invoice|balance|amount|bill)|invoice|balance|amount|funds)\s+"
+        r"(?:will|shall|should|is\s+going\s+to)\s+(?:be\s+)?(?:paid|made|sent|processed|settled|released|transferred|"
+        r"remitted|wired|executed|scheduled|included|issued|cleared|done|effected)\b",
+        "'payment will be made', 'the invoice will be paid'",
+        question=0.4,
+    ),
+    rule(
+        "promise_scheduled",
+        PROMISE,
+        0.85,
+        r"\b(?:payment|transfer|it|invoice)\s+(?:is|has\s+been|was|are)\s+(?:now\s+)?(?:scheduled|planned|queued|"
+        r"set\s+up|booked|lined\s+up|due\s+to\s+go\s+out)|\bscheduled\s+(?:the\s+|your\s+)?(?:payment|transfer)|"
+        r"\b(?:next|upcoming|our)\s+(?:payment|pay|cheque|check)\s+run\b|\bpayment\s+run\b|"
+        r"\badded\s+(?:it|this|the\s+invoice|your\s+invoice)\s+to\s+(?:our|the)\s+(?:next\s+)?(?:payment|batch)",
+        "payment scheduled or in the next payment run",
+    ),
+    rule(
+        "promise_approved",
+        PROMISE,
+        0.6,
+        r"\b(?:invoice|it|this)\s+(?:is|has\s+been|was)\s+(?:now\s+)?(?:approved|released|authori[sz]ed|"
+        r"passed|submitted|forwarded)\s+(?:for\s+payment|to\s+(?:our\s+|the\s+)?(?:accounts\s+payable|ap|finance|"
+        r"accounting|payments?\s+team))",
+        "invoice approved or passed on for payment",
+    ),
+    rule(
+        "promise_pay_with_date",
+        PROMISE,
+        0.72,
+        r"\b(?:pay(?:ment)?|settle(?:ment)?|transfer|remit(?:tance)?|wire|funds)\b",
+        "a payment word in a sentence that names a date",
+        needs_date=True,
+        question=0.5,
+        blocker=r"\b(?:due|overdue|invoice\s+date|dated|issued|terms)\b.*$",
+    ),
+    rule(
+        "promise_not_until_date",
+        PROMISE,
+        0.7,
+        r"\b(?:can(?:no|')?t|cannot|unable\s+to|won't\s+be\s+able\s+to|not\s+able\s+to)\s+(?:\w+\s+){0,2}"
+        r"(?:pay|settle|transfer|make\s+(?:the\s+)?payment)\b[^.?!]{0,50}\b(?:until|before|till)\b",
+        "'we cannot pay until the 30th': a later date is a promise",
+        negatable=False,
+        needs_date=True,
+    ),
+    # --- payment plan -----------------------------------------------------------------------------
+    rule(
+        "plan_instalments",
+        PLAN,
+        0.9,
+        r"\binstal+(?:ment)?s?\b|\binstal+ments?\b|\bpayment\s+(?:plan|arrangement)\b|\brepayment\s+plan\b",
+        "instalments or a payment plan",
+        negatable=False,
+    ),
+    rule(
+        "plan_split",
+        PLAN,
+        0.88,
+        r"\b(?:split|divide|break|spread)\s+(?:\w+\s+){0,3}?(?:into|over|across|in)\s+(?:\w+\s+)?"
+        r"(?:\d+|two|three|four|five|six|several|multiple|monthly|equal|smaller)?\s*(?:payments?|parts?|"
+        r"instal+ments?|months?|tranches?|portions?|amounts?|chunks?)\b|"
+        r"\bpay\s+(?:it\s+|this\s+|the\s+\w+\s+)?in\s+(?:\d+|two|three|four|five|six|several|multiple|monthly|equal)\s+"
+        r"(?:payments?|parts?|instal+ments?|tranches?|portions?|installments?|amounts?)",
+        "'split into three payments', 'pay in two parts'",
+        negatable=False,
+    ),
+    rule(
+        "plan_partial",
+        PLAN,
+        0.85,
+        r"\bpay\s+(?:you\s+)?(?:half|part|a\s+part|a\s+portion|some|\d+\s*%|\d+\s+percent|a\s+first\s+part)"
+        r"(?:\s+of\s+(?:it|the\s+\w+))?\s+(?:now|first|today|this\s+(?:week|month)|immediately|upfront)|"
+        r"\b(?:the\s+)?(?:rest|remainder|remaining\s+(?:amount|balance)|balance|other\s+half)\s+(?:will\s+follow|"
+        r"(?:will\s+be\s+paid\s+|we\s+will\s+pay\s+|to\s+follow\s+)?(?:next|later|in\s+\w+|by|at\s+the\s+end))|"
+        r"\bpartial\s+payments?\b|\bpart[- ]payments?\b",
+        "pay half now, the rest later",
+        negatable=False,
+    ),
+    rule(
+        "plan_monthly",
+        PLAN,
+        0.8,
+        r"\b(?:monthly|weekly)\s+(?:payments?|amounts?|instal+ments?)\b|"
+        r"\bpay\s+(?:you\s+)?(?:[$€£¥]\s?[\d,.]+|[\d,.]+\s?(?:usd|eur|gbp|jpy)?)\s+(?:a|per|each|every)\s+(?:month|week)\b",
+        "monthly payments of a fixed amount",
+        negatable=False,
+    ),
+    rule(
+        "plan_extension",
+        PLAN,
+        0.6,
+        r"\b(?:extension|extend\s+(?:the\s+)?(?:payment\s+)?(?:terms|deadline|due\s+date)|more\s+time|"
+        r"extra\s+time|defer(?:ral)?|postpone|delay\s+(?:the\s+)?payment|grace\s+period)\b",
+        "asks for more time without naming a date",
+        negatable=False,
+        needs_date=False,
+    ),
+    rule(
+        "plan_hardship",
+        PLAN,
+        0.55,
+        r"\b(?:cash\s*flow|financial\s+(?:difficult(?:y|ies)|hardship|trouble)|(?:can't|cannot|unable\s+to)\s+"
+        r"(?:afford|pay\s+(?:the\s+)?(?:full|whole|entire|total))|tight\s+(?:month|budget))",
+        "cannot pay it all at once",
+        negatable=False,
+    ),
+    # --- dispute ----------------------------------------------------------------------------------
+    rule(
+        "dispute_wrong_amount",
+        DISPUTE,
+        0.88,
+        r"\b(?:amount|price|prices|total|invoice|figure|charge|charges|rate|quantity|calculation|vat|tax|sum)\s+"
+        r"(?:is|are|was|seems|seem|looks|appears)\s+(?:to\s+be\s+)?(?:\w+\s+)?(?:wrong|incorrect|too\s+high|"
+        r"not\s+correct|inaccurate|different|off|higher\s+than|more\s+than|excessive|inflated)|"
+        r"\b(?:wrong|incorrect|inaccurate)\s+(?:amount|price|total|invoice|rate|quantity|vat|tax|figure|charge|"
+        r"sum|billing)|\b(?:over-?charged|over-?billed|double[- ]?(?:charged|billed|invoiced)|"
+        r"(?:billed|charged|"
+        r"invoiced)\s+(?:us\s+)?twice|duplicate\s+(?:invoice|charge|billing))\b|"
+        r"\bdoes(?:n't|\s+not)\s+match\s+(?:our|the)\s+(?:po|purchase\s+order|quote|quotation|agreement|contract|"
+        r"order|price)|\bnot\s+what\s+we\s+agreed|\bagreed\s+(?:on\s+|to\s+)?(?:a\s+)?(?:different|lower)",
+        "the amount is wrong, overcharged, billed twice",
+        negatable=False,
+    ),
+    rule(
+        "dispute_not_received_goods",
+        DISPUTE,
+        0.88,
+        r"\b(?:have\s+not|haven't|havent|has\s+not|hasn't|not\s+yet|never|did\s+not|didn't|didnt|still\s+not|"
+        r"still\s+haven't|still\s+have\s+not|yet\s+to)\s+(?:\w+\s+)?(?:receive[d]?|got|get|gotten|been\s+delivered|"
+        r"arrived|been\s+provided|been\s+performed|been\s+completed|been\s+shipped)\b"
+        r"(?!\s+(?:\w+\s+){0,3}?(?:invoice|bill|statement|reminder|e-?mail|mail|letter|copy|pdf|payment|"
+        r"transfer|funds|money|remittance|message|notice|reply|response|details|documents?)\b)"
+        r"(?:\s+(?:\w+\s+){0,3}?" + _GOODS + r"\b)?",
+        "goods, order or service not received",
+        negatable=False,
+        blocker=r"\b(?:invoice|bill|statement|reminder|email|mail|letter|copy|pdf)\b[^.]*$",
+    ),
+    rule(
+        "dispute_goods_missing",
+        DISPUTE,
+        0.88,
+        r"\b"
+        + _GOODS
+        + r"\s+(?:\w+\s+)?(?:(?:is|are|was|were|has|have)\s+)?(?:still\s+)?(?:missing|outstanding|"
+        r"lost|not\s+(?:yet\s+)?(?:arrived|been\s+delivered|delivered|received|shipped|here|complete|completed|"
+        r"provided|performed|done|finished)|never\s+(?:arrived|came|turned\s+up|delivered|received)|"
+        r"(?:has|have)n't\s+(?:arrived|been\s+delivered|come))",
+        "the goods are missing or have not arrived",
+        negatable=False,
+    ),
+    rule(
+        "dispute_defective",
+        DISPUTE,
+        0.86,
+        r"\b(?:broken|damaged|defective|faulty|not\s+working|doesn't\s+work|does\s+not\s+work|don't\s+work|"
+        r"stopped\s+working|poor\s+quality|sub-?standard|unusable|malfunction(?:ing|ed)?|arrived\s+(?:damaged|broken)|"
+        r"wrong\s+(?:item|items|product|products|goods|size|model|colou?r|parts?|order)|"
+        r"incomplete\s+(?:delivery|order|shipment|work)|short[- ]?(?:shipped|delivered|shipment)|"
+        r"missing\s+(?:items?|parts?|pieces?|units?)|not\s+as\s+(?:described|ordered|agreed|specified)|"
+        r"not\s+fit\s+for\s+purpose|quality\s+(?:issue|problem)s?)\b",
+        "the goods or work are defective, wrong or incomplete",
+    ),
+    rule(
+        "dispute_never_ordered",
+        DISPUTE,
+        0.88,
+        r"\b(?:never|did\s+not|didn't|didnt|have\s+not|haven't)\s+(?:\w+\s+)?(?:ordered|order|placed\s+(?:an|this|"
+        r"the|any)\s+order|requested|authori[sz]ed|signed\s+up|agreed\s+to|purchased|bought|use[d]?)\b|"
+        r"\bnot\s+our\s+(?:invoice|order|bill)|\bnot\s+(?:for|addressed\s+to)\s+us\b|"
+        r"\bno\s+(?:record|trace)\s+of\s+(?:this|the|any|such)\s+(?:order|purchase|contract|agreement)|"
+        r"\bwe\s+are\s+not\s+(?:your|a)\s+customer|\bwrong\s+(?:company|customer|recipient\s+company)",
+        "never ordered it; not our invoice",
+        negatable=False,
+    ),
+    rule(
+        "dispute_credited",
+        DISPUTE,
+        0.82,
+        r"\b(?:already\s+)?(?:credited|refunded)\b|\bcredit\s+(?:note|memo)\b|"
+        r"\b(?:we\s+)?(?:returned|sent\s+back)\s+(?:the\s+|all\s+(?:the\s+)?)?(?:goods|items?|order|products?|"
+        r"them|it|everything|shipment)|\b(?:order|contract|subscription|service)\s+(?:was|has\s+been|were)\s+"
+        r"(?:cancel+ed|terminated)|\bcancel+ed\s+(?:the|this|our|that)\s+(?:order|contract|subscription)",
+        "already credited, returned or cancelled",
+        negatable=False,
+    ),
+    rule(
+        "dispute_refuse",
+        DISPUTE,
+        0.82,
+        r"\b(?:will\s+not|won't|wont|refuse\s+to|not\s+going\s+to|do\s+not\s+intend\s+to|don't\s+intend\s+to|"
+        r"shall\s+not|cannot\s+accept|can't\s+accept|do\s+not\s+accept|don't\s+accept|reject|rejecting|"
+        r"not\s+liable\s+(?:for|to))\s+(?:\w+\s+)?(?:pay|paying|this\s+invoice|the\s+invoice|these\s+charges|"
+        r"the\s+charges?|this\s+charge|the\s+amount|payment)\b",
+        "refuses to pay or rejects the invoice",
+        negatable=False,
+        needs_date=False,
+    ),
+    rule(
+        "dispute_word",
+        DISPUTE,
+        0.8,
+        r"\b(?:dispute|disputing|disputed|contest|contesting|complaint|dissatisfied|unsatisfied|not\s+satisfied|"
+        r"unacceptable|query\s+(?:on|about|regarding|with)\s+(?:this|the|your)\s+invoice|"
+        r"withhold(?:ing)?\s+(?:the\s+)?payment|on\s+hold\s+(?:until|pending|because)|put\s+(?:the\s+)?"
+        r"(?:payment|invoice)\s+on\s+hold)\b",
+        "dispute, complaint, payment withheld",
+    ),
+    # --- other ------------------------------------------------------------------------------------
+    rule(
+        "other_resend_invoice",
+        OTHER,
+        0.75,
+        r"\b(?:re-?send|send\s+(?:us\s+|me\s+)?(?:again\s+)?(?:a\s+)?(?:copy|another|the\s+invoice|the\s+original|"
+        r"a\s+new\s+invoice)|copy\s+of\s+(?:the\s+)?invoice|re-?issue|updated\s+invoice|corrected\s+invoice)\b|"
+        r"\b(?:have\s+not|haven't|never|did\s+not|didn't|not)\s+(?:\w+\s+)?(?:received|got|seen)\s+(?:\w+\s+){0,2}"
+        + _INVOICE
+        + r"|\b(?:can't|cannot|couldn't|unable\s+to)\s+(?:find|locate|open)\s+(?:\w+\s+){0,2}"
+        + _INVOICE,
+        "asks for the invoice again",
+        negatable=False,
+    ),
+    rule(
+        "other_wrong_contact",
+        OTHER,
+        0.75,
+        r"\bwrong\s+(?:person|contact|address|email|department)|\bno\s+longer\s+(?:works?|with|employed|at|"
+        r"responsible|handl)|\bleft\s+the\s+company|\bnot\s+the\s+(?:right|correct)\s+(?:person|contact)|"
+        r"\bplease\s+(?:contact|send\s+(?:it|invoices|this)\s+to|direct|redirect|forward)|"
+        r"\b(?:forwarded|passed)\s+(?:this|it|your\s+(?:email|mail))\s+(?:on\s+)?to\b|\bunsubscribe\b|"
+        r"\bremove\s+me\b|\bcc\b.{0,20}\baccounts",
+        "wrong contact; redirect to someone else",
+        negatable=False,
+    ),
+    rule(
+        "other_bank_details",
+        OTHER,
+        0.7,
+        r"\bbank\s+(?:details|account|information|info)|\baccount\s+(?:number|details)|\biban\b|\bswift\s+code|"
+        r"\bbic\b|\bsort\s+code|\brouting\s+number|\bremit[- ]to\b|\bwhere\s+(?:should|do|can)\s+(?:we|i)\s+"
+        r"(?:pay|send)|\bhow\s+(?:can|do|should)\s+(?:we|i)\s+pay|\bpay\s+by\s+(?:credit\s+)?card|"
+        r"\bpayment\s+(?:methods?|link|portal)",
+        "asks for bank details or how to pay",
+        negatable=False,
+    ),
+    rule(
+        "other_paperwork",
+        OTHER,
+        0.7,
+        r"\b(?:po|purchase\s+order)\s+(?:number|no\.?|#)|\bw-?9\b|\bvendor\s+(?:form|registration|setup|number)|"
+        r"\bsupplier\s+(?:form|registration|setup|number)|\bstatement\s+of\s+account|\bwhich\s+invoice|"
+        r"\btax\s+(?:id|number|form)",
+        "needs a PO number, vendor form or statement",
+        negatable=False,
+    ),
+    rule(
+        "other_looking_into",
+        OTHER,
+        0.6,
+        r"\b(?:look(?:ing)?\s+into|check(?:ing)?\s+(?:with|on|this|it|internally)|get\s+back\s+to\s+you|"
+        r"follow\s+up|investigat(?:e|ing)|will\s+revert|noted|received\s+your\s+(?:email|reminder|message))",
+        "acknowledges and will look into it",
+        negatable=False,
+    ),
+)

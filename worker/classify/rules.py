@@ -1,0 +1,190 @@
+"""The intent rules: small named rules as data, and the engine that runs them over a reply's sentences.
+
+A rule is a name, a one-line description, the intent it votes for, a weight in (0, 1] and a pattern.
+Its `check()` is side-effect free: given one sentence it returns the hits or nothing. What keeps a
+pattern from firing is data on the rule, not code around it:
+
+- ``negatable``: a negation in the same clause cancels it ("we have *not* paid", "支払って*おりません*").
+  Rules whose pattern already holds the negation ("not received the goods", 届いていません) set it False.
+- ``blocker``: a pattern that, found in the clause before the match, cancels it ("will be" before
+  "paid" is a promise, not a payment; 請求書 before 届いていません is a missing invoice, not goods).
+- ``needs_date``: True fires only when the sentence names a date; False only when it names none.
+- ``question``: the weight factor when the sentence is a question ("did you receive our payment?"
+  still says the customer paid; "will you accept payment on Friday?" hardly promises).
+- A hedge ("if", "once", 次第, 場合) in the clause lowers paid and promise hits.
+
+Each language supplies its own tuple of rules and its own negation, hedge and question patterns
+(lexicon_en, lexicon_ja). Scores per intent combine independent hits (1 - Π(1 - w)); the intent
+decided is the first in PRECEDENCE whose score reaches SAID — DESIGN.md's "dispute > payment_plan >
+paid > promise_to_pay > other" — so one clear sentence of dispute outweighs three of promise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from worker.domain import PRECEDENCE, Intent
+
+SAID = 0.5  # an intent whose combined score reaches this counts as said by the reply
+HEDGED = 0.6  # factor on paid/promise hits inside a conditional clause
+MAX_SCORE = 0.97  # rules never make the classifier certain
+
+
+@dataclass(frozen=True)
+class Language:
+    """How one language marks negation, hedges, clause edges and questions, around a rule's match."""
+
+    code: str
+    negation_before: re.Pattern[str] | None  # searched in the clause before the match
+    negation_after: re.Pattern[str] | None  # matched at the start of the clause after the match
+    hedge: re.Pattern[str]  # searched in the whole clause
+    clause_edge: re.Pattern[str]  # where a clause starts or ends inside a sentence
+    question: re.Pattern[str]  # searched in the whole sentence
+    window: int = 60  # characters of context looked at on either side
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a reply, with what the engine needs to know about it."""
+
+    text: str
+    dates: tuple[date, ...] = ()
+    weight: float = 1.0  # subject lines and attachment names count less than the body
+    question: bool = False
+
+
+@dataclass(frozen=True)
+class Hit:
+    rule: str
+    intent: Intent
+    weight: float
+    span: tuple[int, int]
+    sentence: int
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One named pattern that votes for an intent. See the module docstring for the knobs."""
+
+    name: str
+    description: str
+    intent: Intent
+    weight: float
+    pattern: re.Pattern[str]
+    negatable: bool = True
+    blocker: re.Pattern[str] | None = None
+    needs_date: bool | None = None
+    question: float = 1.0
+
+    def check(self, sentence: Sentence, lang: Language, index: int = 0) -> list[Hit]:
+        """The hits of this rule in one sentence (usually none)."""
+        if self.needs_date is not None and self.needs_date != bool(sentence.dates):
+            return []
+        hits: list[Hit] = []
+        for m in self.pattern.finditer(sentence.text):
+            weight = self._weight(sentence, lang, m.start(), m.end())
+            if weight > 0:
+                hits.append(Hit(self.name, self.intent, weight, (m.start(), m.end()), index))
+        return hits
+
+    def _weight(self, sentence: Sentence, lang: Language, start: int, end: int) -> float:
+        before, after = _clause(sentence.text, start, end, lang)
+        if self.negatable and _negated(before, after, lang):
+            return 0.0
+        if self.blocker is not None and self.blocker.search(before):
+            return 0.0
+        weight = self.weight * sentence.weight
+        if sentence.question:
+            weight *= self.question
+        if self.intent in (Intent.PAID, Intent.PROMISE_TO_PAY) and lang.hedge.search(before + " " + after):
+            weight *= HEDGED
+        return weight
+
+
+def _clause(text: str, start: int, end: int, lang: Language) -> tuple[str, str]:
+    """The clause around a match: (text before it, text after it), cut at clause edges."""
+    before = text[max(0, start - lang.window) : start]
+    edges = list(lang.clause_edge.finditer(before))
+    if edges:
+        before = before[edges[-1].end() :]
+    after = text[end : end + lang.window]
+    edge = lang.clause_edge.search(after)
+    if edge:
+        after = after[: edge.start()]
+    return before, after
+
+
+def _negated(before: str, after: str, lang: Language) -> bool:
+    if lang.negation_before is not None and lang.negation_before.search(before):
+        return True
+    return lang.negation_after is not None and lang.negation_after.match(after) is not None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the rules make of a reply: the intent, how sure, and which rules said so."""
+
+    intent: Intent
+    confidence: float
+    scores: dict[Intent, float] = field(default_factory=dict)
+    hits: tuple[Hit, ...] = ()
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Names of the rules that voted for the decided intent, strongest first, each once."""
+        mine = sorted((h for h in self.hits if h.intent == self.intent), key=lambda h: -h.weight)
+        return tuple(dict.fromkeys(h.rule for h in mine))
+
+
+def run_rules(rules: Sequence[Rule], sentences: Sequence[Sentence], lang: Language) -> list[Hit]:
+    """Every hit of every rule over every sentence, in rule order."""
+    return [hit for rule in rules for i, s in enumerate(sentences) for hit in rule.check(s, lang, i)]
+
+
+def combine(hits: Sequence[Hit]) -> dict[Intent, float]:
+    """Score per intent: independent hits combine as 1 - Π(1 - w), capped below certainty."""
+    misses: dict[Intent, float] = {}
+    for hit in hits:
+        misses[hit.intent] = misses.get(hit.intent, 1.0) * (1.0 - min(hit.weight, 0.99))
+    return {intent: min(MAX_SCORE, 1.0 - miss) for intent, miss in misses.items()}
+
+
+def decide(hits: Sequence[Hit], *, nothing_said: float) -> Verdict:
+    """The first intent in PRECEDENCE that the reply says; else the strongest hint, unsure; else other."""
+    scores = combine(hits)
+    for intent in PRECEDENCE:
+        if scores.get(intent, 0.0) >= SAID:
+            return Verdict(intent, scores[intent], scores, tuple(hits))
+    if scores:
+        best = max(scores, key=lambda i: scores[i])
+        return Verdict(best, scores[best], scores, tuple(hits))
+    return Verdict(Intent.OTHER, nothing_said, scores, tuple(hits))
+
+
+def rule(
+    name: str,
+    intent: Intent,
+    weight: float,
+    pattern: str,
+    description: str,
+    *,
+    negatable: bool = True,
+    blocker: str | None = None,
+    needs_date: bool | None = None,
+    question: float = 1.0,
+) -> Rule:
+    """Build a Rule with its patterns compiled case-insensitively (for the lexicon modules)."""
+    return Rule(
+        name=name,
+        description=description,
+        intent=intent,
+        weight=weight,
+        pattern=re.compile(pattern, re.IGNORECASE),
+        negatable=negatable,
+        blocker=re.compile(blocker, re.IGNORECASE) if blocker else None,
+        needs_date=needs_date,
+        question=question,
+    )
