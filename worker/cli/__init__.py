@@ -26,4 +26,5 @@ COMMAND_MODULES: list[str] = [
     "run",
     "demo",
     "intake",
+    "classify",
 ]
