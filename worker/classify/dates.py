@@ -455,8 +455,12 @@ _FORMS: tuple[tuple[str, str, Resolver], ...] = (
         r"(?P<era>令和|平成|昭和)?\s?(?P<y>\d{1,4}|元)\s?年\s?(?P<mo>\d{1,2})\s?月\s?(?P<d>\d{1,2})\s?日",
         _ja_full,
     ),
-    ("ja_era_short", r"\b(?P<era>[RH])(?P<y>\d{1,2})[./](?P<mo>\d{1,2})[./](?P<d>\d{1,2})\b", _ja_full),
-    ("iso", r"\b(?P<y>20\d{2})[-/.年](?P<mo>\d{1,2})[-/.月](?P<d>\d{1,2})\b日?", _iso),
+    (
+        "ja_era_short",
+        r"(?<![A-Za-z])(?P<era>[RH])(?P<y>\d{1,2})[./](?P<mo>\d{1,2})[./](?P<d>\d{1,2})(?!\d)",
+        _ja_full,
+    ),
+    ("iso", r"(?<!\d)(?P<y>20\d{2})[-/.年](?P<mo>\d{1,2})[-/.月](?P<d>\d{1,2})(?!\d)日?", _iso),
     (
         "ja_month_day",
         r"(?P<rel>今月|来月|再来月)?(?P<mo>\d{1,2}|[一二三四五六七八九十]{1,2})\s?月\s?"
