@@ -4,14 +4,25 @@ broken files answer with an error and the run goes on."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import structlog
 from typer.testing import CliRunner
 
 from tests.invoicefactory import JA_SPEC, InvoiceSpec, cii_xml, intake_mail, pdf_invoice, ubl_xml
 from worker.cli import _register, app
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """The command configures structlog onto the runner's stderr, which closes: put the old set-up back."""
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
+
 
 CONTRACT_KEYS = ["number", "customer_name", "customer_email", "amount", "currency", "issue_date", "due_date"]
 

@@ -3,11 +3,14 @@ and hostile or broken input (encrypted, damaged, image-only, oversized PDFs; mal
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.invoicefactory import (
     BILLION_LAUGHS,
@@ -268,3 +271,38 @@ def test_neither_pdf_nor_xml() -> None:
     """A Word file is not read; the reason names its type."""
     with pytest.raises(IntakeError, match="not a PDF or XML"):
         read_document("a.docx", "application/msword", b"\xd0\xcf\x11\xe0 binary")
+
+
+def test_owner_password_only_pdf_is_read() -> None:
+    """Encryption that only restricts printing or copying (empty user password) does not stop reading."""
+    from reportlab.lib import pdfencrypt
+
+    from tests.invoicefactory import _draw, invoice_lines
+
+    data = _draw(
+        invoice_lines(InvoiceSpec()), "Helvetica", encrypt=pdfencrypt.StandardEncryption("", "owner")
+    )
+    assert _one(read(data)).number == "INV-2026-0042"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    prefix=st.sampled_from([b"%PDF-1.7\n", b"<?xml version='1.0'?>", b"<Invoice>", b""]),
+    junk=st.binary(max_size=600),
+)
+def test_any_bytes_give_an_outcome_or_intake_error(prefix: bytes, junk: bytes) -> None:
+    """Whatever the bytes, reading gives an outcome or an IntakeError: never another exception."""
+    with contextlib.suppress(IntakeError):
+        read(prefix + junk, "x.pdf" if prefix.startswith(b"%") else "x.xml")
+
+
+@settings(max_examples=60, deadline=None)
+@given(cut=st.integers(min_value=1, max_value=4000))
+def test_truncated_real_pdfs_never_crash(cut: int) -> None:
+    """A real invoice PDF cut anywhere reads or fails with a reason."""
+    data = _JA_PDF[:cut]
+    with contextlib.suppress(IntakeError):
+        read(data)
+
+
+_JA_PDF = pdf_invoice(JA_SPEC)

@@ -160,3 +160,57 @@ def test_registration_number_and_customer_from_honorific() -> None:
     assert draft.registration_number == "T9876543210987"
     assert draft.customer_name == "株式会社テスト"
     assert draft.language == "ja"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "ACME LTD\nTAX INVOICE\nInvoice #: 10023\nDate: 04/01/2026\nBill To\nGlobex Inc.\n12 Main St\n"
+            "ap@globex.example\nSubtotal $1,000.00\nSales Tax $80.00\nBalance Due: USD 1,080.00\n",
+            ("10023", "Globex Inc.", "ap@globex.example", Decimal("1080.00"), "USD", date(2026, 4, 1), None),
+        ),
+        (
+            "Invoice\nInvoice Number INV/2026/17\nIssue date 1 April 2026\nDue by 30 April 2026\n"
+            "Customer: Smith & Co <billing@smith.example>\nTotal (incl. VAT) £2,400.00\nVAT £400.00\n",
+            (
+                "INV/2026/17",
+                "Smith & Co",
+                "billing@smith.example",
+                Decimal("2400.00"),
+                "GBP",
+                date(2026, 4, 1),
+                date(2026, 4, 30),
+            ),
+        ),
+        (
+            "御請求書\n株式会社ＡＢＣ 御中\n請求日：２０２６年４月１５日\n請求書番号：ＩＮＶ－００１\n"
+            "ご請求金額 ￥１，２３４，５００－（税込）\nお支払い期日：2026/05/31（日）\n",
+            ("INV-001", "株式会社ABC", None, Decimal("1234500"), "JPY", date(2026, 4, 15), date(2026, 5, 31)),
+        ),
+        (
+            "請求書\n山田商店 様\n発行日 令和8年4月1日\n合計金額 550,000円\n内消費税 50,000円\n"
+            "振込期限 令和8年4月30日\n",
+            (None, "山田商店", None, Decimal("550000"), "JPY", date(2026, 4, 1), date(2026, 4, 30)),
+        ),
+        (
+            "請求書\n有限会社テスト御中\nNo. 2026-88\n2026年4月1日\n小計 100,000\n消費税 10,000\n"
+            "合計 110,000\n",
+            ("2026-88", "有限会社テスト", None, Decimal("110000"), "JPY", date(2026, 4, 1), None),
+        ),
+    ],
+    ids=["en-us-balance-due", "en-gb-vat", "ja-full-width", "ja-reiwa-yen-suffix", "ja-unlabelled-date"],
+)
+def test_invoice_texts_as_billing_tools_print_them(text: str, expected: tuple[object, ...]) -> None:
+    """Layouts from common billing tools: '#' numbers, 'Balance Due', full-width Japanese, 円 suffixes,
+    an issue date printed without a label, amounts with no currency sign in a Japanese document."""
+    d = read_text(text, source="pdf")
+    assert (
+        d.number,
+        d.customer_name,
+        d.customer_email,
+        d.amount,
+        d.currency,
+        d.issue_date,
+        d.due_date,
+    ) == expected

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from worker.intake.assemble import Draft
 from worker.intake.values import Money, currency_hint, find_dates, find_money
@@ -21,6 +22,7 @@ REGISTRATION = re.compile(r"(?<![A-Za-z0-9])T\s?(\d{13})(?!\d)")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 _NUMBER_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_/#.-]*\d[A-Za-z0-9_/#.-]*|\d[A-Za-z0-9_/#.-]*")
 _LOOKAHEAD_LINES = 2
+_HEAD_LINES = 12
 
 
 @dataclass(frozen=True)
@@ -234,10 +236,12 @@ def _registration(text: str) -> str | None:
     return f"T{m.group(1)}" if m else None
 
 
-def _dates(lines: list[str], labels: tuple[Label, ...], month_first: bool) -> object | None:
-    return _first(
-        _segments(lines, labels), lambda s: next((d for _, d in find_dates(s, month_first=month_first)), None)
-    )
+def _dates(lines: list[str], labels: tuple[Label, ...], month_first: bool) -> date | None:
+    def read(segment: str) -> date | None:
+        return next((d for _, d in find_dates(segment, month_first=month_first)), None)
+
+    found = _first(_segments(lines, labels), read)
+    return found if isinstance(found, date) else None
 
 
 def read_text(text: str, *, source: str) -> Draft:
@@ -257,8 +261,12 @@ def read_text(text: str, *, source: str) -> Draft:
             draft.notes.append(f"currency {money.currency} assumed from the document's language")
     if not labelled:
         draft.notes.append("no labelled total found")
-    draft.issue_date = _dates(lines, ISSUE_LABELS, month_first)  # type: ignore[assignment]
-    draft.due_date = _dates(lines, DUE_LABELS, month_first)  # type: ignore[assignment]
+    draft.issue_date = _dates(lines, ISSUE_LABELS, month_first)
+    draft.due_date = _dates(lines, DUE_LABELS, month_first)
+    if draft.issue_date is None:
+        draft.issue_date = _unlabelled_issue_date(lines, draft.due_date, month_first)
+        if draft.issue_date is not None:
+            draft.notes.append("issue date read from an unlabelled date at the top")
     if _ambiguous_numeric_dates(text):
         draft.doubts.append("date_order_ambiguous")
         draft.notes.append(
@@ -270,6 +278,15 @@ def read_text(text: str, *, source: str) -> Draft:
         " ".join([hit.after, *hit.following]) for hit in _segments(lines, TERMS_LABELS)
     ) or _terms_anywhere(text)
     return draft
+
+
+def _unlabelled_issue_date(lines: list[str], due: date | None, month_first: bool) -> date | None:
+    """Japanese invoices often print the issue date alone at the top right: the first date up there."""
+    for line in lines[:_HEAD_LINES]:
+        for _, found in find_dates(line, month_first=month_first):
+            if found != due:
+                return found
+    return None
 
 
 _AMBIGUOUS = re.compile(r"\b(?P<a>0?[1-9]|1[0-2])[/.-](?P<b>0?[1-9]|1[0-2])[/.-]\d{4}\b")
