@@ -1,0 +1,295 @@
+"""Intent rules (EN and JA), negation, questions, precedence, entities and classify() on raw mail."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from tests.mailfactory import (
+    attachment,
+    encode_iso2022jp_cp932,
+    encoded_word,
+    mail,
+    multipart,
+    part,
+    text_mail,
+)
+from worker.classify import lexicon_en, lexicon_ja
+from worker.classify.classifier import LOW_CONFIDENCE, classify_bytes, promised_date, read_intent
+from worker.classify.entities import find_amounts, find_invoice_refs
+from worker.classify.language import detect_language
+from worker.classify.rules import SAID, Hit, decide
+from worker.domain import PRECEDENCE, Intent
+
+REF = date(2026, 3, 4)  # Wednesday
+
+
+def intent_of(text: str) -> Intent:
+    return read_intent(text, REF).intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("We paid this invoice yesterday.", Intent.PAID),
+        ("Payment was made on 2 March, remittance attached.", Intent.PAID),
+        ("This has already been paid.", Intent.PAID),
+        ("Please find attached the remittance advice.", Intent.PAID),
+        ("The cheque is in the mail.", Intent.PAID),
+        ("We will pay by Friday.", Intent.PROMISE_TO_PAY),
+        ("Payment will be made next Friday.", Intent.PROMISE_TO_PAY),
+        ("The invoice is scheduled for payment at the end of the month.", Intent.PROMISE_TO_PAY),
+        ("Could we pay in three instalments?", Intent.PAYMENT_PLAN),
+        ("We'd like to split the payment into two parts.", Intent.PAYMENT_PLAN),
+        ("We can pay half now and the rest next month.", Intent.PAYMENT_PLAN),
+        ("The amount on the invoice is wrong, we agreed on $4,000.", Intent.DISPUTE),
+        ("We haven't received the goods yet.", Intent.DISPUTE),
+        ("The parts arrived damaged.", Intent.DISPUTE),
+        ("We never ordered this.", Intent.DISPUTE),
+        ("We returned the items and were promised a credit note.", Intent.DISPUTE),
+        ("Can you resend the invoice please?", Intent.OTHER),
+        ("I haven't received the invoice, can you send a copy?", Intent.OTHER),
+        ("Jane no longer works here, please contact accounts@example.com.", Intent.OTHER),
+        ("Please send your bank details.", Intent.OTHER),
+    ],
+)
+def test_english_intents(text: str, intent: Intent) -> None:
+    """Typical English replies land on their intent with at least the low-confidence threshold."""
+    verdict = read_intent(text, REF)
+    assert verdict.intent == intent
+    assert verdict.confidence >= LOW_CONFIDENCE
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("本日、請求書の金額をお振込みいたしました。", Intent.PAID),
+        ("振込済みです。ご確認ください。", Intent.PAID),
+        ("支払い済です。", Intent.PAID),
+        ("すでに支払っております。", Intent.PAID),
+        ("月末にお支払いいたします。", Intent.PROMISE_TO_PAY),
+        ("来週金曜日までに振り込みます。", Intent.PROMISE_TO_PAY),
+        ("今月末に振込予定です。", Intent.PROMISE_TO_PAY),
+        ("分割でのお支払いは可能でしょうか。", Intent.PAYMENT_PLAN),
+        ("3回に分けてお支払いさせていただけないでしょうか。", Intent.PAYMENT_PLAN),
+        ("請求金額が違います。", Intent.DISPUTE),
+        ("商品がまだ届いておりません。", Intent.DISPUTE),
+        ("届いた商品が破損していました。", Intent.DISPUTE),
+        ("このような発注はしていません。", Intent.DISPUTE),
+        ("請求書を再送していただけますか。", Intent.OTHER),
+        ("請求書がまだ届いておりません。", Intent.OTHER),
+        ("担当者が変わりましたので、今後は経理部宛にお送りください。", Intent.OTHER),
+    ],
+)
+def test_japanese_intents(text: str, intent: Intent) -> None:
+    """Typical Japanese replies (keigo and plain forms) land on their intent."""
+    verdict = read_intent(text, REF)
+    assert verdict.intent == intent
+    assert verdict.confidence >= LOW_CONFIDENCE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We have not paid this invoice.",
+        "We haven't transferred the money yet.",
+        "The invoice has not been paid.",
+        "お支払いしておりません。",
+        "まだ振り込んでいません。",
+    ],
+)
+def test_negated_payment_is_not_paid(text: str) -> None:
+    """A denied payment never reads as paid."""
+    assert intent_of(text) != Intent.PAID
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("We have not paid because the goods arrived damaged.", Intent.DISPUTE),
+        ("I will not pay until the defect is fixed.", Intent.DISPUTE),
+        ("お支払いしておりません。商品が届いていないためです。", Intent.DISPUTE),
+        ("商品に不具合があるため、お支払いいたしかねます。", Intent.DISPUTE),
+    ],
+)
+def test_negation_with_a_reason_is_a_dispute(text: str, intent: Intent) -> None:
+    """'We have not paid because…' is decided by the reason, not by the payment word."""
+    assert intent_of(text) == intent
+
+
+def test_negated_damage_is_not_a_dispute() -> None:
+    """'no damage' does not contest anything; the payment still counts."""
+    assert intent_of("The goods arrived with no damage and we paid yesterday.") == Intent.PAID
+
+
+def test_question_about_our_payment_reads_as_paid() -> None:
+    """'Did you receive our payment?' says the customer sent it: paid, with a reason to show."""
+    verdict = read_intent("Did you receive our payment?", REF)
+    assert verdict.intent == Intent.PAID
+    assert "paid_received_question" in verdict.reasons
+
+
+def test_question_about_the_future_is_not_a_firm_promise() -> None:
+    """'When will you pay?'-style questions to us do not become promises with high confidence."""
+    verdict = read_intent("Will you accept if we pay next week?", REF)
+    assert verdict.intent != Intent.PROMISE_TO_PAY or verdict.confidence < 0.8
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("We paid half already. The other goods arrived broken.", Intent.DISPUTE),
+        ("We will pay by Friday, but could we split it into two payments?", Intent.PAYMENT_PLAN),
+        ("We haven't paid yet but will pay by the end of next week.", Intent.PROMISE_TO_PAY),
+        ("We paid on the 2nd. We will pay the next invoice on Friday.", Intent.PAID),
+        ("振込済みです。ただし、請求金額が違います。", Intent.DISPUTE),
+    ],
+)
+def test_mixed_intents_follow_precedence(text: str, intent: Intent) -> None:
+    """dispute > payment_plan > paid > promise_to_pay > other when a reply says several things."""
+    assert intent_of(text) == intent
+
+
+def test_decide_uses_precedence_not_the_highest_score() -> None:
+    """A said dispute beats a stronger paid; nothing said at all is other at the given confidence."""
+    hits = [Hit("a", Intent.PAID, 0.95, (0, 1), 0), Hit("b", Intent.DISPUTE, SAID, (0, 1), 0)]
+    assert decide(hits, nothing_said=0.3).intent == Intent.DISPUTE
+    empty = decide([], nothing_said=0.3)
+    assert (empty.intent, empty.confidence) == (Intent.OTHER, 0.3)
+    assert PRECEDENCE[0] == Intent.DISPUTE
+
+
+def test_nothing_recognisable_is_other_below_the_threshold() -> None:
+    """A greeting alone is other, unsure enough to go to a person."""
+    verdict = read_intent("Hello, regards.", REF)
+    assert verdict.intent == Intent.OTHER
+    assert verdict.confidence < LOW_CONFIDENCE
+
+
+def test_promise_dates_and_paid_dates() -> None:
+    """A promise takes its future deadline; a payment its past date."""
+    assert promised_date("We will pay by next Friday.", REF, Intent.PROMISE_TO_PAY) == date(2026, 3, 13)
+    assert promised_date("Paid on the 2nd.", REF, Intent.PAID) == date(2026, 3, 2)
+    assert promised_date("We will pay by next Friday.", REF, Intent.OTHER) is None
+
+
+def test_rules_have_unique_names_and_descriptions() -> None:
+    """Every rule is named once and says what it does (the review UI shows the names)."""
+    for rules in (lexicon_en.RULES, lexicon_ja.RULES):
+        names = [r.name for r in rules]
+        assert len(names) == len(set(names))
+        assert all(r.description and 0 < r.weight <= 1 for r in rules)
+
+
+# --- entities and language ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("¥1,234,500", (Decimal("1234500"), "JPY")),
+        ("1,234,500円", (Decimal("1234500"), "JPY")),
+        ("$12,345.67", (Decimal("12345.67"), "USD")),
+        ("EUR 1.234,50", (Decimal("1234.50"), "EUR")),
+        ("USD 500", (Decimal("500"), "USD")),
+        ("￥１２，０００", (Decimal("12000"), "JPY")),
+    ],
+)
+def test_amounts(text: str, expected: tuple[Decimal, str]) -> None:
+    """Amounts keep their currency; separators are read by position, full width included."""
+    assert find_amounts(f"amount {text} please") == [expected]
+
+
+def test_invoice_refs() -> None:
+    """Labelled, prefixed and '#' references are found; dates and phone numbers are not references."""
+    assert find_invoice_refs("Re: Reminder INV-2026-0042") == ["INV-2026-0042"]
+    assert find_invoice_refs("請求書番号：A-2026-77 の件") == ["A-2026-77"]
+    assert find_invoice_refs("about invoice #1234") == ["1234"]
+    assert find_invoice_refs("call 03-1234-5678 on 2026-03-10") == []
+
+
+def test_language_detection() -> None:
+    """Kana means Japanese; Latin text is English unless another language's common words dominate."""
+    assert detect_language("お支払いしました") == "ja"
+    assert detect_language("We paid") == "en"
+    assert detect_language("Wir haben die Rechnung nicht bekommen und bitte") == "de"
+    assert detect_language("") == "en"
+
+
+# --- classify() on raw mail -----------------------------------------------------------------------
+
+
+def test_classify_japanese_iso2022jp_reply_with_quote() -> None:
+    """An ISO-2022-JP reply: quoted history is cut, the promise and its date come from the new words."""
+    body = "来週金曜日までにお振込みいたします。\r\n\r\n> 請求書 INV-1001 のお支払いをお願いします。\r\n"
+    raw = text_mail(
+        encode_iso2022jp_cp932(body),
+        charset="iso-2022-jp",
+        cte="7bit",
+        headers=[("Subject", encoded_word("Re: 請求書 INV-1001", "iso-2022-jp"))],
+    )
+    result = classify_bytes(raw)
+    assert result.intent == Intent.PROMISE_TO_PAY
+    assert result.language == "ja"
+    assert result.promised_date == date(2026, 3, 13)  # Date header: Tuesday 3 March 2026, JST
+    assert "INV-1001" in result.invoice_refs
+    assert "請求書 INV-1001 のお支払い" not in result.reply_text
+
+
+def test_classify_remittance_attachment_without_words() -> None:
+    """A reply with only a greeting and a remittance PDF reads as paid."""
+    raw = mail(
+        [],
+        multipart(
+            "mixed",
+            [
+                part("text/plain", "Hi, see attached."),
+                attachment('filename="Remittance_Advice_0042.pdf"', "application/pdf", b"%PDF-1.4"),
+            ],
+        ),
+    )
+    result = classify_bytes(raw)
+    assert result.intent == Intent.PAID
+
+
+def test_classify_auto_submitted_is_auto_reply_with_return_date() -> None:
+    """RFC 3834 Auto-Submitted marks an automatic reply; the return date comes from its text."""
+    raw = text_mail(
+        "I am out of the office until Monday 9 March 2026.",
+        headers=[("Auto-Submitted", "auto-replied"), ("Subject", "Out of Office")],
+    )
+    result = classify_bytes(raw)
+    assert result.intent == Intent.AUTO_REPLY
+    assert result.return_date == date(2026, 3, 9)
+
+
+def test_classify_delivery_status_report_is_bounce_with_recipient() -> None:
+    """An RFC 3464 report is a bounce naming the failed recipient."""
+    status = (
+        "Reporting-MTA: dns; mx.example.net\r\n\r\n"
+        "Final-Recipient: rfc822; gone@customer.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+    )
+    report = multipart(
+        "report",
+        [
+            part("text/plain", "Delivery to gone@customer.example failed."),
+            part("message/delivery-status", status, cte=""),
+        ],
+    ).replace(b"multipart/report;", b"multipart/report; report-type=delivery-status;", 1)
+    raw = mail(
+        [("From", "MAILER-DAEMON@mx.example.net"), ("Subject", "Undelivered Mail Returned to Sender")], report
+    )
+    result = classify_bytes(raw)
+    assert result.intent == Intent.BOUNCE
+    assert "gone@customer.example" in result.bounce_recipients
+
+
+@pytest.mark.parametrize("raw", [b"", b"\r\n\r\n", b"\x00\xff garbage without headers", b"Subject"])
+def test_classify_bytes_never_raises(raw: bytes) -> None:
+    """Broken input gives intent other with confidence 0 instead of an exception."""
+    result = classify_bytes(raw)
+    assert result.intent == Intent.OTHER
+    assert result.confidence == 0.0 or re.search(r"\w", result.reply_text) is not None
