@@ -235,3 +235,67 @@ def test_logs_say_counts_not_contents() -> None:
     (event,) = [e for e in logs if e["event"] == "intake_extracted"]
     assert (event["invoices"], event["sources"]) == (1, ["pdf"])
     assert "ap@globex.example" not in repr(logs)
+
+
+def test_an_address_in_the_forwarders_own_domain_is_replaced_by_the_forward_block() -> None:
+    """A document whose 'customer' address is the sender company's own gives way to the forwarded To: line."""
+    spec = replace(InvoiceSpec(), customer_email="billing@acme.example")
+    (inv,) = extract(intake_mail([("inv.pdf", PDF, pdf_invoice(spec))])).invoices
+    assert inv.customer_email == "ap@globex.example"
+    assert any("own company" in note for note in inv.notes)
+
+
+def test_forward_as_an_attached_message_with_the_pdf_inside() -> None:
+    """A forward as attachment (message/rfc822): the inner PDF is read, the inner To: names the customer."""
+    inner = mail(
+        [("From", "billing@acme.example"), ("To", "Globex AP <ap@globex.example>"), ("Subject", "Invoice")],
+        multipart(
+            "mixed",
+            [
+                part("text/plain", "Invoice attached."),
+                attachment('filename="inv.pdf"', PDF, pdf_invoice(EN_NO_EMAIL)),
+            ],
+        ),
+        defaults=False,
+    )
+    outer = mail(
+        [("From", "finance@acme.example"), ("To", "invoices@acme.example"), ("Subject", "Fwd: Invoice")],
+        multipart("mixed", [part("text/plain", "FYI"), part("message/rfc822", inner, cte="")]),
+        defaults=False,
+    )
+    (inv,) = extract(outer).invoices
+    assert (inv.number, inv.customer_email) == ("INV-2026-0042", "ap@globex.example")
+
+
+def test_iso_2022_jp_body_invoice() -> None:
+    """A body invoice in ISO-2022-JP (as Japanese mailers send it, with a full-width ￥) reads fine."""
+    text = (
+        "よろしくお願いします。\n\n差出人: 経理 <billing@acme.example>\n宛先: <keiri@yamada-shoji.example>\n"
+        "件名: 請求書\n\n" + body_text(JA_NO_EMAIL).replace("¥", "￥")
+    )
+    raw = mail(
+        [("From", "finance@acme.example"), ("To", "invoices@acme.example"), ("Subject", "転送: 請求書")],
+        part("text/plain", text, charset="iso-2022-jp", cte="7bit"),
+        defaults=False,
+    )
+    (inv,) = extract(raw).invoices
+    assert (inv.amount, inv.customer_email) == (Decimal(1234500), "keiri@yamada-shoji.example")
+
+
+def test_forward_blocks_of_common_clients() -> None:
+    """Outlook (English, underscore rule), Thunderbird in Japanese and Apple Mail blocks give the To line."""
+    from worker.intake.body import find_forward
+
+    blocks = [
+        "hi\n\n________________________________\nFrom: Billing <billing@acme.example>\n"
+        "Sent: Wednesday, April 1, 2026 9:00 AM\nTo: Globex AP <ap@globex.example>\nSubject: Invoice\n\nbody",
+        "-------- 転送メッセージ --------\n件名: 請求書\n日付: 2026年4月1日\n差出人: 経理 <b@acme.example>\n"
+        "宛先: 山田 <ap@globex.example>\n\n本文",
+        "Begin forwarded message:\n\nFrom: Billing <billing@acme.example>\nSubject: Invoice\n"
+        "Date: 1 April 2026 at 09:00:00 JST\nTo: ap@globex.example\n\nbody",
+    ]
+    for block in blocks:
+        forward = find_forward(block)
+        assert forward is not None
+        assert forward.to == ("ap@globex.example",)
+        assert forward.original_date is not None

@@ -214,3 +214,9 @@ def test_invoice_texts_as_billing_tools_print_them(text: str, expected: tuple[ob
         d.issue_date,
         d.due_date,
     ) == expected
+
+
+def test_the_issuers_address_below_the_customer_is_not_the_customers() -> None:
+    """The customer's block ends where the issuer's (a company line, 登録番号) begins: no address from it."""
+    text = "請求書\n株式会社顧客 御中\n株式会社売り手\nseikyu@seller.example\nご請求金額 ¥1,000"
+    assert read_text(text, source="pdf").customer_email is None

@@ -91,11 +91,16 @@ class MailHints:
     customer_email: str | None = None
     customer_email_from: str = ""  # where the address came from, for the reviewer
     issue_date: date | None = None  # the original mail's date
+    own_domain: str | None = None  # the forwarder's company: never the customer's address
 
 
 def finish(draft: Draft, *, default_terms_days: int, hints: MailHints | None = None) -> ExtractedInvoice:
     """The ExtractedInvoice for a draft: due date inferred when missing, confidence scored, notes kept."""
     hints = hints or MailHints()
+    own = hints.own_domain
+    if own and draft.customer_email and draft.customer_email.lower().endswith("@" + own):
+        draft.notes.append(f"ignored {draft.customer_email}: it is the sender's own company's address")
+        draft.customer_email = None
     if not draft.customer_email and hints.customer_email:
         draft.customer_email = hints.customer_email
         draft.doubts.append("customer_email_from_mail")

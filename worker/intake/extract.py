@@ -147,6 +147,7 @@ def extract_invoices(
     email, where = _customer_address(mail, forward, exclude_addresses)
     issue = forward.original_date if forward else None
     hints = MailHints(
+        own_domain=_domain(mail.from_addr) if mail.from_addr else None,
         customer_email=email,
         customer_email_from=where,
         issue_date=issue or (mail.date.date() if mail.date else None),

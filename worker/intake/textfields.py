@@ -123,7 +123,8 @@ CUSTOMER_LABELS = _labels(
 )
 _HONORIFIC = re.compile(r"^\s*(?P<name>[^\s:].{0,60}?)\s*(?:御中|様)(?:\s|$)")
 _NOT_CUSTOMER = re.compile(r"各位|お客様|皆様|皆さま|担当者様$")
-_EMAIL_LABELS = re.compile(r"(?i)e-?mail|メール")
+_SELLER_BLOCK = re.compile(r"(?i)登録番号|T\s?\d{13}|^\s*(?:from|seller|supplier|remit\s+to|発行元|請求元)\b|"
+                           r"(?:株式会社|有限会社|合同会社).*(?<!御中)(?<!様)$")
 
 
 def normalise(text: str) -> str:
@@ -223,7 +224,9 @@ def _customer(lines: list[str]) -> tuple[str | None, str | None]:
 
 
 def _block_email(lines: list[str], index: int) -> str | None:
-    for line in lines[index : index + 5]:
+    for offset, line in enumerate(lines[index : index + 5]):
+        if offset and _SELLER_BLOCK.search(line):
+            return None  # the issuer's block has begun: its address is not the customer's
         m = EMAIL.search(line)
         if m:
             return m.group(0)
