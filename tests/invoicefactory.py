@@ -444,3 +444,20 @@ def html_body_mail(spec: InvoiceSpec, *, original_to: str = "ap@globex.example")
         part("text/html", html, charset="utf-8"),
         defaults=False,
     )
+
+
+def batch_pdf(specs: list[InvoiceSpec]) -> bytes:
+    """A batch export: one invoice per page."""
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf, invariant=1)
+    for spec in specs:
+        y = 800.0
+        for label, value in invoice_lines(spec):
+            pdf.setFont(JA_FONT if spec.language == "ja" else "Helvetica", 11)
+            pdf.drawString(50, y, label)
+            if value:
+                pdf.drawString(300, y, value)
+            y -= 22
+        pdf.showPage()
+    pdf.save()
+    return buf.getvalue()

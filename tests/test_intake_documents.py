@@ -4,6 +4,7 @@ and hostile or broken input (encrypted, damaged, image-only, oversized PDFs; mal
 from __future__ import annotations
 
 import contextlib
+import io
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -19,10 +20,12 @@ from tests.invoicefactory import (
     JP_PINT,
     XXE_UBL,
     InvoiceSpec,
+    batch_pdf,
     cii_xml,
     encrypted_pdf,
     facturx_pdf,
     image_only_pdf,
+    invoice_lines,
     many_pages_pdf,
     pdf_invoice,
     ubl_xml,
@@ -306,3 +309,34 @@ def test_truncated_real_pdfs_never_crash(cut: int) -> None:
 
 
 _JA_PDF = pdf_invoice(JA_SPEC)
+
+
+def test_batch_pdf_with_one_invoice_per_page() -> None:
+    """A batch export of three invoices, one per page, gives three invoices."""
+    specs = [replace(JA_SPEC, number=f"2026-{n}") for n in (1, 2, 3)]
+    outcome = read(batch_pdf(specs))
+    assert [inv.number for inv in outcome.invoices] == ["2026-1", "2026-2", "2026-3"]
+    assert all(inv.amount == Decimal(1234500) for inv in outcome.invoices)
+
+
+def test_an_invoice_over_two_pages_stays_one_invoice() -> None:
+    """A long invoice whose second page has no number of its own is one invoice, not two."""
+    outcome = read(_two_page_invoice())
+    assert [inv.number for inv in outcome.invoices] == ["INV-2026-0042"]
+
+
+def _two_page_invoice() -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf, invariant=1)
+    y = 800.0
+    for label, value in invoice_lines(InvoiceSpec())[:-1]:
+        pdf.drawString(50, y, f"{label} {value}")
+        y -= 22
+    pdf.showPage()
+    pdf.drawString(50, 800, "INVOICE (continued)")
+    pdf.drawString(50, 780, "Amount due $12,345.67")
+    pdf.showPage()
+    pdf.save()
+    return buf.getvalue()

@@ -86,7 +86,29 @@ def _from_pdf(data: bytes, default_terms_days: int, hints: MailHints, limits: Pd
         draft.source = "facturx"
         _fill_from_text(draft, content.text)
         return DocOutcome(invoices=(finish(draft, default_terms_days=default_terms_days, hints=hints),))
+    batch = _batch_pages(content.text)
+    if batch:
+        return _from_batch(batch, default_terms_days, hints)
     return from_text(content.text, source="pdf", default_terms_days=default_terms_days, hints=hints)
+
+
+def _batch_pages(text: str) -> list[str]:
+    """Pages of a batch export (one invoice per page, each titled and numbered differently), else []."""
+    pages = [page for page in text.split("\f") if page.strip()]
+    if len(pages) < 2:
+        return []
+    numbers = [read_text(page, source="pdf").number for page in pages]
+    titled = all(document_kind(page) is DocKind.INVOICE for page in pages)
+    return pages if titled and None not in numbers and len(set(numbers)) == len(pages) else []
+
+
+def _from_batch(pages: list[str], default_terms_days: int, hints: MailHints) -> DocOutcome:
+    invoices = []
+    for page in pages:
+        draft = read_text(page, source="pdf")
+        draft.notes.append("one of several invoices in one PDF (one per page)")
+        invoices.append(finish(draft, default_terms_days=default_terms_days, hints=hints))
+    return DocOutcome(invoices=tuple(invoices))
 
 
 def from_text(
