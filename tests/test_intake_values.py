@@ -220,3 +220,9 @@ def test_the_issuers_address_below_the_customer_is_not_the_customers() -> None:
     """The customer's block ends where the issuer's (a company line, 登録番号) begins: no address from it."""
     text = "請求書\n株式会社顧客 御中\n株式会社売り手\nseikyu@seller.example\nご請求金額 ¥1,000"
     assert read_text(text, source="pdf").customer_email is None
+
+
+def test_goshu_wins_over_sama_and_words_ending_in_sama() -> None:
+    """仕様 (specification) is not a customer; a 御中 line later on is."""
+    text = "請求書\n仕様 変更対応\n株式会社顧客 御中\nご請求金額 ¥1,000"
+    assert read_text(text, source="pdf").customer_name == "株式会社顧客"

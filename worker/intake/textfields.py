@@ -121,10 +121,12 @@ CUSTOMER_LABELS = _labels(
     r"お客様名",
     r"^\s*to\s*:",
 )
-_HONORIFIC = re.compile(r"^\s*(?P<name>[^\s:].{0,60}?)\s*(?:御中|様)(?:\s|$)")
+_HONORIFIC = re.compile(r"^\s*(?P<name>[^\s:].{0,60}?)\s*(?P<honorific>御中|様)(?:\s|$)")
 _NOT_CUSTOMER = re.compile(r"各位|お客様|皆様|皆さま|担当者様$")
-_SELLER_BLOCK = re.compile(r"(?i)登録番号|T\s?\d{13}|^\s*(?:from|seller|supplier|remit\s+to|発行元|請求元)\b|"
-                           r"(?:株式会社|有限会社|合同会社).*(?<!御中)(?<!様)$")
+_SELLER_BLOCK = re.compile(
+    r"(?i)登録番号|T\s?\d{13}|^\s*(?:from|seller|supplier|remit\s+to|発行元|請求元)\b|"
+    r"(?:株式会社|有限会社|合同会社).*(?<!御中)(?<!様)$"
+)
 
 
 def normalise(text: str) -> str:
@@ -209,10 +211,17 @@ def _read_amount(lines: list[str], currency: str | None) -> tuple[Money | None, 
 
 def _customer(lines: list[str]) -> tuple[str | None, str | None]:
     """Customer name and, if printed in the customer's block, their email."""
-    for index, line in enumerate(lines[:40]):
-        m = _HONORIFIC.match(line)
-        if m and not _NOT_CUSTOMER.search(line) and len(m.group("name")) <= 60:
-            return m.group("name").strip(" :"), _block_email(lines, index)
+    # 御中 (to a company) is surer than 様, which also ends words such as 仕様: try it first.
+    for honorific in ("御中", "様"):
+        for index, line in enumerate(lines[:40]):
+            m = _HONORIFIC.match(line)
+            if (
+                m
+                and m.group("honorific") == honorific
+                and not _NOT_CUSTOMER.search(line)
+                and len(m.group("name")) >= 2
+            ):
+                return m.group("name").strip(" :"), _block_email(lines, index)
     for hit in _segments(lines, CUSTOMER_LABELS):
         name = EMAIL.sub("", hit.after).strip(" ,<>:")
         index = hit.index
