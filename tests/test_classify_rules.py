@@ -293,3 +293,86 @@ def test_classify_bytes_never_raises(raw: bytes) -> None:
     result = classify_bytes(raw)
     assert result.intent == Intent.OTHER
     assert result.confidence == 0.0 or re.search(r"\w", result.reply_text) is not None
+
+
+TRIGGER_SAMPLES = [
+    "We paid this invoice yesterday.",
+    "It was already paid.",
+    "We sent the payment on Monday.",
+    "Payment was made on 2 March, remittance attached.",
+    "I have transferred the full amount.",
+    "Please find attached the remittance advice.",
+    "Did you receive our payment?",
+    "The cheque is in the mail.",
+    "The payment went out yesterday.",
+    "The funds should reach you tomorrow.",
+    "We will pay by Friday.",
+    "Payment will be made next Friday.",
+    "The invoice is scheduled for payment in our next payment run.",
+    "We plan to settle it soon.",
+    "The invoice has been approved for payment.",
+    "We cannot pay until the 30th.",
+    "but will pay",
+    "Could we pay in three instalments?",
+    "We'd like to split the payment into two parts.",
+    "We can pay half now and the rest next month.",
+    "Can we pay $500 a month?",
+    "We need more time.",
+    "We have cash flow problems.",
+    "The amount is wrong; we were double charged.",
+    "We haven't received the goods.",
+    "The order is still missing.",
+    "The parts arrived damaged.",
+    "We never ordered this.",
+    "We returned the items; credit note please.",
+    "We will not pay this invoice.",
+    "We dispute this invoice.",
+    "Please resend the invoice.",
+    "Jane no longer works here.",
+    "Please send your bank details.",
+    "We need a PO number.",
+    "We are looking into it.",
+    "振込済みです。",
+    "お振込みいたしました。",
+    "すでに支払っております。",
+    "振込の手配をいたしました。",
+    "振込明細を添付します。",
+    "ご入金の確認をお願いします。",
+    "月末にお支払いいたします。",
+    "振込予定です。",
+    "支払日は3月10日です。",
+    "10日までに払います。",
+    "手配いたします。",
+    "分割でお願いします。",
+    "半額のみ先にお支払いし、残額は来月。",
+    "期限の延長をお願いします。",
+    "資金繰りが厳しいです。",
+    "請求金額が違います。",
+    "商品が届いていません。",
+    "まだ届いておりません。",
+    "破損していました。",
+    "発注していません。",
+    "返品済みです。",
+    "お支払いいたしかねます。",
+    "請求書を再送してください。",
+    "担当者が変わりました。",
+    "振込先を教えてください。",
+    "登録番号を記載してください。",
+    "確認いたします。",
+]
+
+
+def test_trigger_words_never_hide_a_match() -> None:
+    """Whenever a rule's pattern matches a sample, one of its trigger words is present (a safe pre-check)."""
+    for rules in (lexicon_en.RULES, lexicon_ja.RULES):
+        for r in rules:
+            for text in TRIGGER_SAMPLES:
+                if r.pattern.search(text):
+                    assert r.may_match(text.lower()), (r.name, text)
+
+
+def test_every_rule_fires_on_some_sample() -> None:
+    """Each rule matches at least one sample, so the trigger test above covers every rule."""
+    for rules in (lexicon_en.RULES, lexicon_ja.RULES):
+        silent = [r.name for r in rules if not any(r.pattern.search(t) for t in TRIGGER_SAMPLES)]
+        assert silent == []

@@ -23,7 +23,7 @@ from worker.classify.automatic import detect_automatic
 from worker.classify.dates import FoundDate, Prefer, find_dates
 from worker.classify.entities import find_amounts, find_invoice_refs
 from worker.classify.language import detect_language
-from worker.classify.rules import Language, Rule, Sentence, Verdict, decide, run_rules
+from worker.classify.rules import Document, Hit, Language, Rule, Sentence, Verdict, decide, run_rules
 from worker.domain import Classification, Intent
 from worker.errors import MailParseError
 from worker.inbound.message import ParsedMail
@@ -48,6 +48,8 @@ _REPLY_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"(?:[^\n.!?。！？]|[.!?](?=[^\s.!?]))+[.!?。！？]*")
+_ASCII_WORDS = re.compile(r"(?:\b[A-Za-z]{2,}\b[^\n\w]{0,3}){4}")  # a phrase, not a lone "INV" or "PDF"
+_KANA = re.compile(r"[\u3040-\u30ff]{2}")
 _SOFT_BREAK = re.compile(r"(?<=[^\n])\n(?=[^\n])")
 _PROOF_NAME = re.compile(
     r"remit|payment[_ -]?(?:advice|confirm|proof|receipt)|proof[_ -]?of[_ -]?payment|"
@@ -76,7 +78,7 @@ def classify(mail: ParsedMail) -> Classification:
         subject=subject,
         attachment_names=[a.filename for a in mail.attachments if a.filename],
     )
-    promised = promised_date(body, reference, verdict.intent)
+    promised = promised_date(body, reference, verdict.intent, language=language)
     return Classification(
         intent=verdict.intent,
         confidence=round(verdict.confidence, 3),
@@ -116,44 +118,58 @@ def read_intent(
     subject: str = "",
     attachment_names: Sequence[str] = (),
 ) -> Verdict:
-    """The intent of a reply's words by the rules of its language (English rules for others)."""
+    """The intent of a reply's words by the rules of its language (English rules for others).
+
+    A reply in one language with whole phrases in the other (an English line in a Japanese mail) is
+    read by both rule sets.
+    """
     code = language or detect_language(text or subject)
-    rules, lang = RULESETS.get(code, RULESETS["en"])
-    sentences = split_sentences(text, reference, lang)
-    if subject:
-        sentences += split_sentences(subject, reference, lang, weight=SUBJECT_WEIGHT)
-    names = " ".join(n for n in attachment_names if _PROOF_NAME.search(n))
-    hits = run_rules(rules, sentences, lang)
-    if names:
-        hits += run_rules(
-            rules,
-            [Sentence(f"remittance advice attached {names}", weight=ATTACHMENT_WEIGHT)],
-            lexicon_en.ENGLISH,
-        )
+    hits: list[Hit] = []
+    for rules, lang in _rulesets_for(f"{subject}\n{text}", code):
+        hits += run_rules(rules, make_document(text, reference, lang), lang)
+        if subject:
+            hits += run_rules(rules, make_document(subject, reference, lang, weight=SUBJECT_WEIGHT), lang)
+    proof = next((n for n in attachment_names if _PROOF_NAME.search(n)), None)
+    if proof is not None:
+        hits.append(Hit("paid_proof_attached", Intent.PAID, ATTACHMENT_WEIGHT, (0, 0), -1))
     return decide(hits, nothing_said=NOTHING_SAID)
 
 
-def split_sentences(
-    text: str, reference: datetime | date, lang: Language, *, weight: float = 1.0
-) -> list[Sentence]:
-    """Sentences of a reply, hard-wrapped lines joined, each with the dates it names."""
-    joined = _SOFT_BREAK.sub(" " if lang.code != "ja" else "", text)
-    out: list[Sentence] = []
+def _rulesets_for(text: str, code: str) -> list[tuple[Sequence[Rule], Language]]:
+    primary = RULESETS.get(code, RULESETS["en"])
+    other = RULESETS["en"] if primary is RULESETS["ja"] else RULESETS["ja"]
+    mixed = _ASCII_WORDS.search(text) if other is RULESETS["en"] else _KANA.search(text)
+    return [primary, other] if mixed else [primary]
+
+
+def make_document(text: str, reference: datetime | date, lang: Language, *, weight: float = 1.0) -> Document:
+    """A reply's text as the rules read it: hard-wrapped lines joined, sentences with the dates they name."""
+    joined = join_lines(text, lang.code)
+    found = find_dates(joined, reference)
+    sentences: list[Sentence] = []
     for m in _SENTENCE.finditer(joined):
-        piece = m.group().strip()
-        if not piece:
+        piece = m.group()
+        if not piece.strip():
             continue
-        dates = tuple(f.value for f in find_dates(piece, reference))
-        out.append(Sentence(piece, dates, weight, bool(lang.question.search(piece))))
-    return out
+        dates = tuple(f.value for f in found if m.start() <= f.start < m.end())
+        sentences.append(Sentence(m.start(), m.end(), dates, bool(lang.question.search(piece.strip()))))
+    return Document(joined, tuple(sentences), weight)
 
 
-def promised_date(text: str, reference: datetime | date, intent: Intent) -> date | None:
-    """The date a promise (or plan, or payment) names: for a promise the deadline-like, latest future date."""
+def join_lines(text: str, language: str) -> str:
+    """Hard-wrapped lines joined into one (Japanese without a space), paragraphs kept apart."""
+    return _SOFT_BREAK.sub("" if language == "ja" else " ", text) if "\n" in text else text
+
+
+def promised_date(
+    text: str, reference: datetime | date, intent: Intent, *, language: str = "en"
+) -> date | None:
+    """The date a promise (or plan, or payment) names: for a promise its first future deadline (else its
+    first future date); for a payment the last date on or before the reply."""
     if intent not in (Intent.PROMISE_TO_PAY, Intent.PAYMENT_PLAN, Intent.PAID):
         return None
     prefer: Prefer = "past" if intent is Intent.PAID else "future"
-    found = find_dates(text, reference, prefer=prefer)
+    found = find_dates(join_lines(text, language), reference, prefer=prefer)
     if not found:
         return None
     if intent is Intent.PAID:

@@ -29,6 +29,7 @@ reference's timezone, so a JST mail written at 08:00 is not read as the day befo
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -456,7 +457,7 @@ _FORMS: tuple[tuple[str, str, Resolver], ...] = (
         _ja_full,
     ),
     (
-        "ja_era_short",
+        "era_short",
         r"(?<![A-Za-z])(?P<era>[RH])(?P<y>\d{1,2})[./](?P<mo>\d{1,2})[./](?P<d>\d{1,2})(?!\d)",
         _ja_full,
     ),
@@ -624,11 +625,92 @@ def _today_of(reference: datetime | date) -> date:
     return reference.date() if isinstance(reference, datetime) else reference
 
 
+# Gates: a form is tried only when the text holds a word it cannot match without. One cheap search per
+# gate and text instead of a full regex pass per form; most replies name no date at all.
+_GATES: dict[str, re.Pattern[str]] = {
+    "digit": re.compile(r"\d"),
+    "month": re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.IGNORECASE),
+    "weekday": re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)", re.IGNORECASE),
+    "month_word": re.compile(r"month|\beom\b", re.IGNORECASE),
+    "week_word": re.compile(r"week", re.IGNORECASE),
+    "year_word": re.compile(r"year", re.IGNORECASE),
+    "relative": re.compile(r"\b(?:within|in|inside|over)\b", re.IGNORECASE),
+    "today": re.compile(r"today|tonight|tomorrow|tmrw|\b(?:eod|cob)\b|end\s+of|close\s+of", re.IGNORECASE),
+    "ja_month": re.compile(r"月"),
+    "ja_weekday": re.compile(r"曜"),
+    "ja_week": re.compile(r"週"),
+    "ja_year": re.compile(r"年"),
+    "ja_day": re.compile(r"日|あす|あした|あさって|きょう"),
+    "ja_within": re.compile(r"以内|後|のうち"),
+}
+_GATE_OF = {
+    "ja_full": "ja_year",
+    "era_short": "digit",
+    "iso": "digit",
+    "ja_month_day": "ja_month",
+    "ja_part_of_month": "ja_month",
+    "ja_rel_month_day": "ja_month",
+    "ja_month_end_next2": "ja_month",
+    "ja_month_end_next": "ja_month",
+    "ja_month_end": "ja_month",
+    "ja_year_end": "ja_year",
+    "ja_fiscal_year_end": "ja_year",
+    "ja_weekday_next2": "ja_weekday",
+    "ja_weekday_next": "ja_weekday",
+    "ja_weekday_this": "ja_weekday",
+    "ja_weekday": "ja_weekday",
+    "ja_early_next_week": "ja_week",
+    "ja_week_after_next": "ja_week",
+    "ja_next_week": "ja_week",
+    "ja_this_week": "ja_week",
+    "ja_within": "ja_within",
+    "ja_day_after_tomorrow": "ja_day",
+    "ja_tomorrow": "ja_day",
+    "ja_today": "ja_day",
+    "ja_day_only": "ja_day",
+    "en_month_day": "month",
+    "en_day_month": "month",
+    "numeric": "digit",
+    "dotted": "digit",
+    "en_ordinal_day": "digit",
+    "en_bare_ordinal": "digit",
+    "en_end_of_named_month": "month",
+    "en_next_month_end": "month_word",
+    "en_month_end": "month_word",
+    "en_early_next_month": "month_word",
+    "en_year_end": "year_word",
+    "en_weekday_next": "weekday",
+    "en_weekday_this": "weekday",
+    "en_weekday": "weekday",
+    "en_early_next_week": "week_word",
+    "en_week_after_next": "week_word",
+    "en_next_week": "week_word",
+    "en_this_week": "week_word",
+    "en_within": "relative",
+    "en_day_after_tomorrow": "today",
+    "en_tomorrow": "today",
+    "en_today": "today",
+}
+_GATED: tuple[tuple[str, str, re.Pattern[str], Resolver], ...] = tuple(
+    (_GATE_OF[name], name, pattern, resolve) for name, pattern, resolve in _COMPILED
+)
+
+
 def _matches(folded: str) -> Iterator[tuple[str, re.Match[str], Resolver]]:
-    for name, pattern, resolve in _COMPILED:
+    open_gates = {key for key, gate in _GATES.items() if gate.search(folded)}
+    for gate, name, pattern, resolve in _GATED:
+        if gate not in open_gates:
+            continue
         for m in pattern.finditer(folded):
             if m.end() > m.start():
                 yield name, m, resolve
+
+
+@functools.lru_cache(maxsize=256)
+def _cached(
+    text: str, reference: datetime | date, prefer: Prefer, day_first: bool | None
+) -> tuple[FoundDate, ...]:
+    return tuple(_find_dates(text, reference, prefer=prefer, day_first=day_first))
 
 
 def find_dates(
@@ -637,8 +719,14 @@ def find_dates(
     """Every date phrase in text, left to right, resolved against reference (see the module docstring).
 
     Overlapping phrases keep the longest ("next Friday" rather than "Friday"); phrases that name no valid
-    date (31 February) are dropped.
+    date (31 February) are dropped. Recent answers are cached: the classifier asks twice about one reply.
     """
+    return list(_cached(text, reference, prefer, day_first))
+
+
+def _find_dates(
+    text: str, reference: datetime | date, *, prefer: Prefer, day_first: bool | None
+) -> list[FoundDate]:
     if not _HINT.search(text):
         return []
     folded = fold_width(text)
