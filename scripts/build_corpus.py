@@ -388,6 +388,7 @@ JA_SIGS = [
     "〒105-0011 東京都港区芝公園１－２－３\nTel 03-5555-0144\n"
     "*************************************",
     "{surname}",
+    "--\n{kabu}　{surname}",
     "――――――――――――――――\n{company}　管理本部\n{person}（{surname}）\nMail: {addr}\n――――――――――――――――",
     "",
 ]
@@ -408,7 +409,12 @@ JA_DISCLAIMERS = [
 def fill_sig(template: str, customer: tuple[str, str, str]) -> str:
     company, person, addr = customer
     return template.format(
-        company=company, person=person, first=person.split()[0], surname=person.split()[0], addr=addr
+        company=company,
+        person=person,
+        first=person.split()[0],
+        surname=person.split()[0],
+        addr=addr,
+        kabu=company.replace("株式会社", "㈱"),
     )
 
 
@@ -770,6 +776,8 @@ def build_human(body: Body, r: random.Random, client: Client, variant: int) -> R
     notes.update({"structure": structure, "charset": used, "cte": used_cte})
     if "mixed" in body.flags:
         notes["mixed"] = True
+    if body.flags - {"mixed"}:
+        notes["tags"] = sorted(body.flags - {"mixed"})
 
     subject_prefix = "Re: " if body.lang == "en" or r.random() < 0.6 else "RE: "
     subject = subject_prefix + rem.subject
