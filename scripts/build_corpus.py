@@ -13,6 +13,7 @@ its own words. Output is deterministic (fixed seed), so re-running reproduces th
 
 from __future__ import annotations
 
+import argparse
 import base64
 import calendar
 import hashlib
@@ -671,8 +672,12 @@ class Rendered:
     label: dict[str, object]
 
 
-def pick_customer(r: random.Random, lang: str, client: Client) -> tuple[str, str, str]:
-    c = r.choice(EN_CUSTOMERS if lang == "en" else JA_CUSTOMERS)
+def pick_customer(r: random.Random, body: Body, client: Client) -> tuple[str, str, str]:
+    """A random customer, or the one the body introduces itself as (tag who=<part of the name>)."""
+    pool = EN_CUSTOMERS if body.lang == "en" else JA_CUSTOMERS
+    c = r.choice(pool)
+    if "who" in body.tags:
+        c = next(x for x in pool if body.tags["who"] in x[1])
     if client.name == "carrier_ja":
         return (c[0], c[1], r.choice(MOBILE_JA))
     return c
@@ -716,7 +721,7 @@ def make_reminder(
 def build_human(body: Body, r: random.Random, client: Client, variant: int) -> Rendered:
     assert body.base is not None
     at = local_datetime(r, body.base, body.lang)
-    customer = pick_customer(r, body.lang, client)
+    customer = pick_customer(r, body, client)
     rem = make_reminder(r, body.lang, at, customer)
     refs = [rem.number] if "{inv" in body.text else []
     new = body.text.replace("{inv_fw}", to_fullwidth(rem.number)).replace("{inv}", rem.number)
@@ -993,7 +998,12 @@ def renders_for(body: Body) -> int:
     return 3 if body.intent != "bounce" else 4
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = argparse.ArgumentParser(description="Build the labelled reply corpus.")
+    args.add_argument(
+        "--out", type=Path, default=CORPUS, help="where train/ and heldout/ go"
+    )
+    out_root: Path = args.parse_args(argv).out
     bodies = [
         *read_bodies(SOURCE / "bodies_en.txt"),
         *read_bodies(SOURCE / "bodies_ja.txt"),
@@ -1008,7 +1018,7 @@ def main() -> int:
     r = random.Random(SEED)
     out: dict[str, list[dict[str, object]]] = {"train": [], "heldout": []}
     for name in out:
-        d = CORPUS / name
+        d = out_root / name
         d.mkdir(parents=True, exist_ok=True)
         for old in d.glob("*.eml"):
             old.unlink()
@@ -1024,10 +1034,10 @@ def main() -> int:
                 else build_human(body, r, chosen[variant % len(chosen)], variant)
             )
             name = f"m{counter:04d}.eml"
-            (CORPUS / split[body.key] / name).write_bytes(rendered.raw)
+            (out_root / split[body.key] / name).write_bytes(rendered.raw)
             out[split[body.key]].append({"file": name, **rendered.label})
     for name, labels in out.items():
-        with (CORPUS / name / "labels.jsonl").open("w", encoding="utf-8") as fh:
+        with (out_root / name / "labels.jsonl").open("w", encoding="utf-8") as fh:
             for label in labels:
                 fh.write(json.dumps(label, ensure_ascii=False, sort_keys=False) + "\n")
         print(f"{name}: {len(labels)} mails")

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import email
 import email.policy
+import importlib.util
 import json
 import re
+import sys
 import unicodedata
 from collections import Counter
 from datetime import date
@@ -23,6 +25,8 @@ from typing import Any
 import pytest
 
 from worker.domain import Intent
+
+ROOT = Path(__file__).resolve().parent.parent
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 SPLITS = ("train", "heldout")
@@ -262,3 +266,22 @@ def test_corpus_stays_small() -> None:
     """The committed corpus is under 5 MB."""
     size = sum(p.stat().st_size for p in CORPUS.rglob("*") if p.is_file())
     assert size < 5 * 1024 * 1024
+
+
+def test_generator_reproduces_the_committed_corpus(tmp_path: Path) -> None:
+    """scripts/build_corpus.py is deterministic and the committed files are exactly what it writes."""
+    spec = importlib.util.spec_from_file_location("build_corpus", ROOT / "scripts" / "build_corpus.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["build_corpus"] = module
+    try:
+        spec.loader.exec_module(module)
+        assert module.main(["--out", str(tmp_path)]) == 0
+    finally:
+        del sys.modules["build_corpus"]
+    for split in SPLITS:
+        built = sorted(p.name for p in (tmp_path / split).iterdir())
+        committed = sorted(p.name for p in (CORPUS / split).iterdir())
+        assert built == committed
+        for name in built:
+            assert (tmp_path / split / name).read_bytes() == (CORPUS / split / name).read_bytes(), name
