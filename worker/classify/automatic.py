@@ -49,10 +49,42 @@ _BOUNCE_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _AUTO_SUBJECT = re.compile(
-    r"^(?:auto(?:matic)?[- ]?(?:reply|response)|out of (?:the )?office|ooo\b|abwesenheit|absence|"
-    r"自動(?:応答|返信)|不在(?:通知|のお知らせ)|休暇)|out of (?:the )?office|自動応答|自動返信",
+    r"^(?:auto(?:matic)?[- ]?(?:reply|response|antwort)?\s*[:：]|out of (?:the )?office|ooo\b|abwesenheit|"
+    r"absence|自動(?:応答|返信)|不在(?:通知|のお知らせ)?|休暇)|out of (?:the )?office|自動応答|自動返信|"
+    r"\bautoreply\b|\bauto-reply\b",
     re.IGNORECASE,
 )
+_BULK = re.compile(r"^\s*(?:bulk|junk|auto_reply)\s*$", re.IGNORECASE)
+_BOUNCE_TEXT = re.compile(
+    r"could not be delivered|couldn't be delivered|undeliverable|delivery (?:has )?failed|permanent(?:ly)? "
+    r"(?:error|failure|fatal)|user unknown|no such user|mailbox (?:unavailable|not found|full)|"
+    r"host or domain name not found|address (?:rejected|not found)|\b5\.\d\.\d+\b|"
+    r"届きませんでした|配信(?:でき|され)ませんでした|送信(?:でき|され)ませんでした|配送(?:でき|され)ませんでした|"
+    r"宛先(?:が)?(?:不明|見つかりません)|存在しません",
+    re.IGNORECASE,
+)
+_ADDRESS = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+
+# An out-of-office or ticket acknowledgement in the words themselves. Read only after the intent rules
+# found nothing a person said (a customer's "I was out of the office, we paid yesterday" is paid).
+_AUTO_TEXT = re.compile(
+    r"\bout of (?:the )?office\b|\b(?:i am|i'm|i will be|i'll be)\s+(?:currently\s+)?(?:away|travel+ing|on "
+    r"(?:annual |parental |maternity |paternity |sick )?(?:leave|vacation|holiday))|\blimited access to "
+    r"(?:e-?mail|my e-?mail)|\bchecking (?:e-?mail|my e-?mail) (?:only )?(?:occasionally|intermittently)|"
+    r"\bautomated (?:response|reply|message|acknowledg)|\bautomatic (?:reply|response)|\bauto-?reply\b|"
+    r"\bthis is an automat|\bdo not reply to this (?:e-?mail|message)|\b(?:ticket|case|reference) "
+    r"(?:number|no\.?|#)\s*(?:is\s*)?#?\w*\d|\bwill (?:reply|respond) (?:when|once) i(?:'m| am) back|"
+    r"\buntil\s+\w+\s+\d{1,2}\b.{0,40}\b(?:return|back)\b|"
+    r"自動(?:返信|応答|送信)|このメールは自動|返信はご遠慮|不在(?:にしております|のため|です|となります|をいたします)|"
+    r"休暇(?:を(?:取得|頂|いただ)|中|のため)|出張(?:中|のため)(?:につき)?.{0,20}(?:返信|ご連絡|確認)|"
+    r"(?:お問い合わせ|メール)を受け付けました|受付番号",
+    re.IGNORECASE,
+)
+
+
+def auto_reply_text(text: str) -> bool:
+    """True when the words themselves read as an out-of-office or an automatic acknowledgement."""
+    return _AUTO_TEXT.search(text[:1500]) is not None
 
 
 def detect_automatic(mail: ParsedMail) -> Automatic | None:
@@ -89,21 +121,33 @@ def _fallback_bounce(mail: ParsedMail) -> Automatic | None:
     report = (
         ctype == "multipart/report" and "delivery-status" in str(mail.message.get("Content-Type", "")).lower()
     )
-    if not (report or _DAEMON.match(mail.from_addr) or _BOUNCE_SUBJECT.search(mail.subject)):
+    sender = bool(_DAEMON.match(mail.from_addr)) or bool(_BOUNCE_SUBJECT.search(mail.subject))
+    if not (report or sender):
         return None
-    recipients: tuple[str, ...] = ()
-    permanent: bool | None = None
+    recipients, permanent = _failed_recipients(mail)
+    if not report and not recipients and not _BOUNCE_TEXT.search(mail.text[:4000]):
+        return None
+    if not recipients:
+        recipients = _addresses_in_notice(mail)
+    return Automatic("bounce", recipients=recipients, permanent=permanent, reason="fallback_bounce")
+
+
+def _failed_recipients(mail: ParsedMail) -> tuple[tuple[str, ...], bool | None]:
     try:
         from flufl.bounce import all_failures
 
         temporary, hard = all_failures(mail.message)
-        recipients = tuple(sorted({a.decode("utf-8", "replace").lower() for a in (*hard, *temporary)}))
-        permanent = bool(hard) if (hard or temporary) else None
     except Exception:  # a bounce we cannot read is still a bounce; a person sees the raw mail
-        recipients = ()
-    if not report and not recipients:
-        return None
-    return Automatic("bounce", recipients=recipients, permanent=permanent, reason="fallback_bounce")
+        return (), None
+    found = tuple(sorted({a.decode("utf-8", "replace").lower() for a in (*hard, *temporary)}))
+    return found, (bool(hard) if found else None)
+
+
+def _addresses_in_notice(mail: ParsedMail) -> tuple[str, ...]:
+    """Addresses a non-standard notice names, other than its own sender and recipients."""
+    own = {mail.from_addr, *mail.to, *mail.cc}
+    found = (a.lower().rstrip(".") for a in _ADDRESS.findall(mail.text[:4000]))
+    return tuple(dict.fromkeys(a for a in found if a not in own and not _DAEMON.match(a)))[:10]
 
 
 def _fallback_auto_reply(mail: ParsedMail) -> Automatic | None:

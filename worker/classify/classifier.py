@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 import structlog
 
 from worker.classify import lexicon_en, lexicon_ja
-from worker.classify.automatic import detect_automatic
+from worker.classify.automatic import Automatic, auto_reply_text, detect_automatic
 from worker.classify.dates import FoundDate, Prefer, find_dates
 from worker.classify.entities import find_amounts, find_invoice_refs
 from worker.classify.language import detect_language
@@ -50,6 +50,7 @@ _REPLY_PREFIX = re.compile(
 _SENTENCE = re.compile(r"(?:[^\n.!?。！？]|[.!?](?=[^\s.!?]))+[.!?。！？]*")
 _ASCII_WORDS = re.compile(r"(?:\b[A-Za-z]{2,}\b[^\n\w]{0,3}){4}")  # a phrase, not a lone "INV" or "PDF"
 _KANA = re.compile(r"[\u3040-\u30ff]{2}")
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'"})  # "I’ll" is "I'll"
 _SOFT_BREAK = re.compile(r"(?<=[^\n])\n(?=[^\n])")
 _PROOF_NAME = re.compile(
     r"remit|payment[_ -]?(?:advice|confirm|proof|receipt)|proof[_ -]?of[_ -]?payment|"
@@ -78,7 +79,11 @@ def classify(mail: ParsedMail) -> Classification:
         subject=subject,
         attachment_names=[a.filename for a in mail.attachments if a.filename],
     )
-    promised = promised_date(body, reference, verdict.intent, language=language)
+    if verdict.intent is Intent.OTHER and auto_reply_text(body):
+        return _automatic(
+            mail, Automatic("auto_reply", confidence=0.8, reason="auto_reply_text"), reply, reference
+        )
+    promised = _date_of(verdict, body, reference, language)
     return Classification(
         intent=verdict.intent,
         confidence=round(verdict.confidence, 3),
@@ -144,7 +149,7 @@ def _rulesets_for(text: str, code: str) -> list[tuple[Sequence[Rule], Language]]
 
 def make_document(text: str, reference: datetime | date, lang: Language, *, weight: float = 1.0) -> Document:
     """A reply's text as the rules read it: hard-wrapped lines joined, sentences with the dates they name."""
-    joined = join_lines(text, lang.code)
+    joined = join_lines(text, lang.code).translate(_QUOTES)
     found = find_dates(joined, reference)
     sentences: list[Sentence] = []
     for m in _SENTENCE.finditer(joined):
@@ -154,6 +159,21 @@ def make_document(text: str, reference: datetime | date, lang: Language, *, weig
         dates = tuple(f.value for f in found if m.start() <= f.start < m.end())
         sentences.append(Sentence(m.start(), m.end(), dates, bool(lang.question.search(piece.strip()))))
     return Document(joined, tuple(sentences), weight)
+
+
+def _date_of(verdict: Verdict, body: str, reference: datetime | date, language: str) -> date | None:
+    """The date in the sentence that said the intent most strongly; else the reply's first fitting date.
+
+    Looking in the deciding sentence first keeps a date from a leftover quote or an invoice date elsewhere
+    in the reply from becoming the promise."""
+    mine = sorted(
+        (h for h in verdict.hits if h.intent == verdict.intent and h.context), key=lambda h: -h.weight
+    )
+    for hit in mine:
+        found = promised_date(hit.context, reference, verdict.intent, language=language)
+        if found is not None:
+            return found
+    return promised_date(body, reference, verdict.intent, language=language)
 
 
 def join_lines(text: str, language: str) -> str:
@@ -190,10 +210,9 @@ def _last_on_or_before(found: Sequence[FoundDate], today: date) -> date | None:
     return past[-1] if past else None
 
 
-def _automatic(mail: ParsedMail, automatic: object, reply: str, reference: datetime | date) -> Classification:
-    from worker.classify.automatic import Automatic
-
-    assert isinstance(automatic, Automatic)
+def _automatic(
+    mail: ParsedMail, automatic: Automatic, reply: str, reference: datetime | date
+) -> Classification:
     language = detect_language(reply or mail.subject)
     if automatic.kind == "bounce":
         return Classification(

@@ -24,7 +24,10 @@ PAID, PROMISE, PLAN, DISPUTE, OTHER = (
 _NEG = (
     r"\b(?:not|no|never|neither|nor|without|yet\s+to|unable\s+to|cannot|can't|cant|won't|wont|"
     r"haven't|havent|hasn't|hasnt|hadn't|didn't|didnt|don't|dont|doesn't|doesnt|isn't|isnt|wasn't|wasnt|"
-    r"aren't|weren't|wouldn't|couldn't|shouldn't)\b"
+    r"aren't|weren't|wouldn't|couldn't|shouldn't|"
+    # an intention given up is no promise or payment: "I was going to pay this on Friday, but …"
+    r"was\s+going\s+to|were\s+going\s+to|had\s+(?:planned|intended|meant|hoped)\s+to|was\s+about\s+to|"
+    r"would\s+have)\b"
 )
 ENGLISH = Language(
     code="en",
@@ -35,8 +38,11 @@ ENGLISH = Language(
         r"[,;:()–—]|\s-\s|\b(?:but|however|although|though|because|since|so|and|or|while)\b", re.IGNORECASE
     ),
     question=re.compile(
-        r"\?\s*$|^\s*(?:did|do|does|have|has|had|can|could|would|will|shall|should|is|are|was|were|may|might|"
-        r"when|why|what|how|where|which|who)\b",
+        # a '?', or (customers often leave it out) an inverted start with no full stop at the end:
+        # "Did you get our payment" is a question, "Will be paid Thursday." is not
+        r"\?\s*$|^\s*(?:(?:did|do|does|have|has|had|can|could|would|will|shall|should|is|are|was|were|may|might)"
+        r"\s+(?:you|we|i|it|they|this|that|the|there|your|our|he|she)\b|(?:when|why|what|how|where|which|who)\b)"
+        r"(?!.*\.\s*$)",
         re.IGNORECASE,
     ),
 )
@@ -182,7 +188,10 @@ RULES: tuple[Rule, ...] = (
         "promise_will_bare",
         PROMISE,
         0.72,
-        r"(?<!you )(?<!they )(?<!who )\b(?:will|shall)\s+(?:\w+\s+)?(?:pay|settle|transfer|remit|wire)\b",
+        r"(?<!you )(?<!they )(?<!who )(?:\b(?:will|shall)|'ll)\s+(?:\w+\s+)?(?:pay|settle|transfer|remit|"
+        r"wire|process|release|clear|send\s+(?:the\s+|you\s+)?(?:payment|funds|money|transfer))\b|"
+        r"(?:\b(?:will|shall)|'ll)\s+(?:be|get\s+(?:it|this|that|them|the\s+\w+))\s+(?:paid|settled|transferred|"
+        r"processed|sent|cleared)\b",
         "'… but will pay', 'and will settle' (subject said earlier)",
         question=0.3,
     ),
@@ -209,7 +218,8 @@ RULES: tuple[Rule, ...] = (
         "promise_scheduled",
         PROMISE,
         0.85,
-        r"\b(?:payment|transfer|it|invoice)\s+(?:is|has\s+been|was|are)\s+(?:now\s+)?(?:scheduled|planned|queued|"
+        r"\b(?:payment|transfer|it|invoice|this)(?:'s|\s+is|\s+has\s+been|\s+was|\s+are|\s+have\s+been)\s+"
+        r"(?:now\s+|been\s+)?(?:\w+\s+(?:and\s+)?){0,2}?(?:scheduled|planned|queued|"
         r"set\s+up|booked|lined\s+up|due\s+to\s+go\s+out)|\bscheduled\s+(?:the\s+|your\s+)?(?:payment|transfer)|"
         r"\b(?:next|upcoming|our)\s+(?:payment|pay|cheque|check)\s+run\b|\bpayment\s+run\b|"
         r"\badded\s+(?:it|this|the\s+invoice|your\s+invoice)\s+to\s+(?:our|the)\s+(?:next\s+)?(?:payment|batch)",
@@ -273,7 +283,9 @@ RULES: tuple[Rule, ...] = (
         r"(?:\s+of\s+(?:it|the\s+\w+))?\s+(?:now|first|today|this\s+(?:week|month)|immediately|upfront)|"
         r"\b(?:the\s+)?(?:rest|remainder|remaining\s+(?:amount|balance)|balance|other\s+half)\s+(?:will\s+follow|"
         r"(?:will\s+be\s+paid\s+|we\s+will\s+pay\s+|to\s+follow\s+)?(?:next|later|in\s+\w+|by|at\s+the\s+end))|"
-        r"\bpartial\s+payments?\b|\bpart[- ]payments?\b",
+        r"\bpartial\s+payments?\b|\bpart[- ]payments?\b|"
+        r"(?:[$€£¥]\s?\d[\d,.]*|\bhalf|\bpart\s+of\s+it)\s+now\s+and\s+(?:the\s+rest|the\s+remainder|the\s+balance|"
+        r"[$€£¥]\s?\d[\d,.]*|the\s+other\s+half)",
         "pay half now, the rest later",
         negatable=False,
     ),
@@ -282,7 +294,10 @@ RULES: tuple[Rule, ...] = (
         PLAN,
         0.8,
         r"\b(?:monthly|weekly)\s+(?:payments?|amounts?|instal+ments?)\b|"
-        r"\bpay\s+(?:you\s+)?(?:[$€£¥]\s?[\d,.]+|[\d,.]+\s?(?:usd|eur|gbp|jpy)?)\s+(?:a|per|each|every)\s+(?:month|week)\b",
+        r"(?:[$€£¥]\s?\d[\d,.]*|\b\d[\d,.]*\s?(?:usd|eur|gbp|jpy|dollars|pounds|euros?))\s+(?:a|per|each|every)\s+"
+        r"(?:month|week)\b|\bone\s+(?:invoice\s+)?(?:a|per|each|every)\s+month\b|"
+        r"\b(?:agree|set\s+up|arrange|propose|suggest|work\s+out)\s+(?:on\s+)?(?:a\s+|an\s+)?(?:payment\s+)?"
+        r"(?:schedule|plan|arrangement)\b",
         "monthly payments of a fixed amount",
         negatable=False,
     ),
@@ -320,6 +335,25 @@ RULES: tuple[Rule, ...] = (
         r"\bdoes(?:n't|\s+not)\s+match\s+(?:our|the)\s+(?:po|purchase\s+order|quote|quotation|agreement|contract|"
         r"order|price)|\bnot\s+what\s+we\s+agreed|\bagreed\s+(?:on\s+|to\s+)?(?:a\s+)?(?:different|lower)",
         "the amount is wrong, overcharged, billed twice",
+        negatable=False,
+    ),
+    rule(
+        "dispute_mismatch",
+        DISPUTE,
+        0.85,
+        r"\b(?:quantit(?:y|ies)|amounts?|figures?|numbers?|totals?|prices?|hours|units|rates?|count)\s+"
+        r"(?:do\s+not|don't|does\s+not|doesn't|did\s+not|didn't)\s+(?:match|add\s+up|tally|agree)|"
+        r"\binvoiced\s+\d[\d,.]*[^.]{0,20}\b(?:delivered|received|shipped)\s+(?:only\s+)?\d",
+        "quantities or amounts do not match what was delivered",
+        negatable=False,
+    ),
+    rule(
+        "dispute_correction",
+        DISPUTE,
+        0.72,
+        r"\b(?:corrected|revised|amended|adjusted)\s+invoice|\b(?:correct|fix|amend|adjust|revise)\s+"
+        r"(?:the\s+|this\s+|your\s+)?invoice\b",
+        "asks for a corrected invoice: the one sent is wrong",
         negatable=False,
     ),
     rule(
@@ -397,6 +431,26 @@ RULES: tuple[Rule, ...] = (
         needs_date=False,
     ),
     rule(
+        "dispute_not_until_sorted",
+        DISPUTE,
+        0.8,
+        r"\b(?:will\s+not|won't|wont|not\s+going\s+to)\s+(?:\w+\s+)?until\s+(?:this|it|that|the\s+\w+)\s+"
+        r"(?:is|are|has\s+been|have\s+been|gets?)\s+(?:sorted|fixed|resolved|corrected|repaired|replaced|delivered|"
+        r"credited|cleared\s+up)",
+        "won't pay until the problem is sorted",
+        negatable=False,
+    ),
+    rule(
+        "dispute_not_deducted",
+        DISPUTE,
+        0.85,
+        r"\bshould\s+(?:only\s+)?(?:be|have\s+been)\s+[$€£¥]?\s?\d[\d,.]*\s*,?\s*(?:and\s+)?not\s+[$€£¥]?\s?\d|"
+        r"\b(?:not|n't|never)\s+been\s+(?:deducted|credited|applied|taken\s+off|offset|accounted\s+for)|"
+        r"\b(?:deposit|credit|payment)\s+(?:was\s+|is\s+)?not\s+(?:deducted|applied|taken\s+into\s+account)",
+        "a deposit or credit not deducted; 'should be X, not Y'",
+        negatable=False,
+    ),
+    rule(
         "dispute_word",
         DISPUTE,
         0.8,
@@ -412,7 +466,7 @@ RULES: tuple[Rule, ...] = (
         OTHER,
         0.75,
         r"\b(?:re-?send|send\s+(?:us\s+|me\s+)?(?:again\s+)?(?:a\s+)?(?:copy|another|the\s+invoice|the\s+original|"
-        r"a\s+new\s+invoice)|copy\s+of\s+(?:the\s+)?invoice|re-?issue|updated\s+invoice|corrected\s+invoice)\b|"
+        r"a\s+new\s+invoice)|copy\s+of\s+(?:the\s+)?invoice|re-?issue|updated\s+invoice)\b|"
         r"\b(?:have\s+not|haven't|never|did\s+not|didn't|not)\s+(?:\w+\s+)?(?:received|got|seen)\s+(?:\w+\s+){0,2}"
         + _INVOICE
         + r"|\b(?:can't|cannot|couldn't|unable\s+to)\s+(?:find|locate|open)\s+(?:\w+\s+){0,2}"
@@ -533,7 +587,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "cleared",
     ),
     "paid_yesterday": ("went", "left", "was sent"),
-    "promise_will_bare": ("will", "shall"),
+    "promise_will_bare": ("will", "shall", "'ll"),
     "promise_will_pay": ("pay", "settle", "transfer", "remit", "wire", "clear", "process", "send"),
     "promise_tentative": ("plan", "intend", "expect", "aim", "hope", "able", "try"),
     "promise_passive": ("will", "shall", "should", "going to"),
@@ -553,8 +607,8 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "promise_not_until_date": ("until", "before", "till"),
     "plan_instalments": ("instal", "plan", "arrangement"),
     "plan_split": ("split", "divide", "break", "spread", "pay"),
-    "plan_partial": ("half", "part", "portion", "some", "%", "percent", "rest", "remain", "balance"),
-    "plan_monthly": ("monthly", "weekly", "month", "week"),
+    "plan_partial": (" now", "half", "part", "portion", "some", "%", "percent", "rest", "remain", "balance"),
+    "plan_monthly": ("monthly", "weekly", "month", "week", "schedule", "plan", "arrangement"),
     "plan_extension": ("extension", "extend", "time", "defer", "postpone", "delay", "grace"),
     "plan_hardship": ("cash", "financial", "afford", "tight"),
     "dispute_wrong_amount": (
@@ -621,6 +675,10 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "customer",
         "wrong",
     ),
+    "dispute_mismatch": ("match", "add up", "tally", "agree", "delivered", "received", "shipped"),
+    "dispute_correction": ("correct", "revis", "amend", "adjust", "fix"),
+    "dispute_not_until_sorted": ("until",),
+    "dispute_not_deducted": ("should", "been", "deposit", "credit", "payment"),
     "dispute_credited": ("credit", "refunded", "returned", "sent back", "cancel", "terminated"),
     "dispute_refuse": ("not", "won't", "wont", "refuse", "reject", "cannot", "can't", "liable"),
     "dispute_word": (

@@ -85,6 +85,7 @@ class Hit:
     weight: float
     span: tuple[int, int]
     sentence: int
+    context: str = ""  # the sentence it fired in (where its date, if any, is looked for)
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,8 @@ class Rule:
                 continue
             weight = self._weight(doc, sentence, lang, m.start(), m.end())
             if weight > 0:
-                hits.append(Hit(self.name, self.intent, weight, (m.start(), m.end()), max(0, index)))
+                context = doc.text[sentence.start : sentence.end]
+                hits.append(Hit(self.name, self.intent, weight, (m.start(), m.end()), max(0, index), context))
         return hits
 
     def _weight(self, doc: Document, sentence: Sentence, lang: Language, start: int, end: int) -> float:
