@@ -1000,9 +1000,7 @@ def renders_for(body: Body) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = argparse.ArgumentParser(description="Build the labelled reply corpus.")
-    args.add_argument(
-        "--out", type=Path, default=CORPUS, help="where train/ and heldout/ go"
-    )
+    args.add_argument("--out", type=Path, default=CORPUS, help="where train/ and heldout/ go")
     out_root: Path = args.parse_args(argv).out
     bodies = [
         *read_bodies(SOURCE / "bodies_en.txt"),
