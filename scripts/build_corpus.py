@@ -767,6 +767,10 @@ def build_human(body: Body, r: random.Random, client: Client, variant: int) -> R
             "; format=flowed" if client.name in ("thunderbird", "apple_mail") and r.random() < 0.5 else ""
         )
         content, used, used_cte = part("text/plain", plain, charset, cte, flowed)
+        if client.name == "carrier_ja" and used == "iso-2022-jp" and r.random() < 0.4:
+            # old handsets' mailers send ISO-2022-JP with no charset parameter: readers must sniff it
+            content = content.replace(b'; charset="ISO-2022-JP"', b"", 1)
+            notes["charset_declared"] = False
     elif structure == "html":
         content, used, used_cte = part("text/html", html_doc, charset, html_cte(charset, cte))
     else:

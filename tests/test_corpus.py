@@ -84,7 +84,9 @@ def decode_iso2022jp_cp932(data: bytes) -> str:
 def part_text(part: EmailMessage) -> str:
     data = part.get_payload(decode=True)
     assert isinstance(data, bytes)
-    charset = (part.get_content_charset() or "us-ascii").lower()
+    charset = (part.get_content_charset() or "").lower()
+    if not charset:  # undeclared: ISO-2022-JP announces itself with escape sequences, else it is ASCII
+        charset = "iso-2022-jp" if b"\x1b$B" in data else "us-ascii"
     if charset == "iso-2022-jp":
         return decode_iso2022jp_cp932(data)
     codec = {"shift_jis": "cp932", "us-ascii": "ascii"}.get(charset, charset)
@@ -260,6 +262,7 @@ def test_clients_quoting_and_extras_are_varied() -> None:
     assert sum(1 for n in notes if n.get("disclaimer")) >= 30
     assert sum(1 for n in notes if n.get("mixed")) >= 30
     assert sum(1 for n in notes if n.get("attachment")) >= 5
+    assert sum(1 for n in notes if n.get("charset_declared") is False) >= 2
 
 
 def test_corpus_stays_small() -> None:
