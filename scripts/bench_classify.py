@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Benchmark: parse + classify messages/second (classify_bytes, the same call `dunmail classify` makes).
 
-Corpora: tests/corpus/train (the labelled replies' training part; held-out mail is never opened) and ../shared/corpora (real bounces,
-vacation replies and charset fixtures), each file read into memory first so disk speed does not count;
+Corpora: tests/corpus/train (the labelled replies' training part; held-out mail is never opened) and
+../shared/corpora (real bounces, vacation replies and charset fixtures), each file read into memory first
+so disk speed does not count;
 plus the synthetic replies of scripts/bench_parse.py. One process, one core. Also reports the time the
 rules alone take (read_intent over each reply's text), and bounce / auto-reply recall on the shared
 corpora's sisimai set.
@@ -76,7 +77,11 @@ def sisimai_recall() -> dict[str, object]:
     with_recipients = sum(1 for p in bounces if classify_bytes(p.read_bytes()).bounce_recipients)
     got_v = Counter(classify_bytes(p.read_bytes()).intent for p in vacations)
     not_dir = SOURCES["shared_corpora"] / "sisimai" / "not"
-    nots = Counter(classify_bytes(p.read_bytes()).intent for p in not_dir.glob("*.eml")) if not_dir.exists() else {}
+    nots = (
+        Counter(classify_bytes(p.read_bytes()).intent for p in not_dir.glob("*.eml"))
+        if not_dir.exists()
+        else {}
+    )
     return {
         "bounce_recall": round(got_b[Intent.BOUNCE] / max(1, len(bounces)), 3),
         "bounces": len(bounces),

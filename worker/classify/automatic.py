@@ -28,6 +28,9 @@ class Automatic:
     return_date: date | None = None
     confidence: float = 0.95
     reason: str = ""
+    words_only: bool = (
+        False  # read from the words alone (no header, no subject): a person's clear intent wins
+    )
 
 
 def _load(module: str, name: str) -> Callable[[ParsedMail], Any] | None:
@@ -110,7 +113,8 @@ def detect_automatic(mail: ParsedMail) -> Automatic | None:
             else Automatic(
                 "auto_reply",
                 return_date=getattr(auto, "return_date", None),
-                reason=f"detect_auto_reply:{getattr(auto, 'kind', '')}",
+                reason=f"detect_auto_reply:{getattr(auto, 'kind', '')}:{getattr(auto, 'reason', '')}",
+                words_only=getattr(auto, "reason", "") == "text",
             )
         )
     return None

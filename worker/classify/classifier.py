@@ -23,7 +23,7 @@ from worker.classify.automatic import Automatic, auto_reply_text, detect_automat
 from worker.classify.dates import FoundDate, Prefer, find_dates
 from worker.classify.entities import find_amounts, find_invoice_refs
 from worker.classify.language import detect_language
-from worker.classify.rules import Document, Hit, Language, Rule, Sentence, Verdict, decide, run_rules
+from worker.classify.rules import SAID, Document, Hit, Language, Rule, Sentence, Verdict, decide, run_rules
 from worker.domain import Classification, Intent
 from worker.errors import MailParseError
 from worker.inbound.message import ParsedMail
@@ -67,7 +67,7 @@ def classify(mail: ParsedMail) -> Classification:
     reply = extract_reply(mail.text, html=mail.html).strip()
     automatic = detect_automatic(mail)
     reference = _reference(mail)
-    if automatic is not None:
+    if automatic is not None and not automatic.words_only:
         return _automatic(mail, automatic, reply, reference)
     body = reply[:MAX_REPLY_CHARS]
     subject = _fresh_subject(mail.subject)
@@ -79,6 +79,8 @@ def classify(mail: ParsedMail) -> Classification:
         subject=subject,
         attachment_names=[a.filename for a in mail.attachments if a.filename],
     )
+    if automatic is not None and (verdict.intent is Intent.OTHER or verdict.confidence < SAID):
+        return _automatic(mail, automatic, reply, reference)  # only the words said so, and nothing else
     if verdict.intent is Intent.OTHER and auto_reply_text(body):
         return _automatic(
             mail, Automatic("auto_reply", confidence=0.8, reason="auto_reply_text"), reply, reference

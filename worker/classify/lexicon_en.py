@@ -56,7 +56,10 @@ _SENT_PAST = (
     r"(?:made|sent|processed|completed|executed|initiated|released|submitted|issued|transferred|remitted|"
     r"wired|settled|paid|cleared|posted|mailed|dispatched|actioned|done|approved\s+and\s+sent)"
 )
-_FUTURE = r"(?:will|shall|would|to|can|could|should|must|going\s+to|gonna|need\s+to|needs\s+to|be|plan\s+to)"
+_FUTURE = (
+    r"(?:will|shall|would|to|can|could|should|must|going\s+to|gonna|need\s+to|needs\s+to|be|plan\s+to|"
+    r"make\s+sure|ensure|see\s+to\s+it|so\s+that|once|until|after)"
+)
 _GOODS = (
     r"(?:goods|items?|order|delivery|deliveries|shipment|consignment|products?|parts?|package|parcel|"
     r"service|services|equipment|materials?|merchandise|stock|machine|software|licen[cs]es?|work)"
@@ -113,8 +116,8 @@ RULES: tuple[Rule, ...] = (
         0.7,
         r"\b(?:paid|settled)\b(?:\s+in\s+full|\s+on|\s+last|\s+yesterday|\s+this)?",
         "'paid' on its own, not after will/to/be",
-        blocker=r"\b(?:" + _FUTURE + r"|get|got|getting|being|been|"
-        r"when|until|till|before|unless|if|how|un)\s+(?:\w+\s+)?$",
+        blocker=r"\b(?:" + _FUTURE + r"|get|got|getting|being|"
+        r"when|until|till|before|unless|if|how)\s+(?:\w+\s+){0,2}$",
         question=0.6,
     ),
     rule(
@@ -177,8 +180,10 @@ RULES: tuple[Rule, ...] = (
         "promise_will_pay",
         PROMISE,
         0.8,
-        r"\b(?:we|i|we'll|i'll|we\s+will|i\s+will|we\s+shall|we're|i'm|we\s+are|i\s+am)\s*(?:will\s+|shall\s+)?"
-        r"(?:definitely\s+|certainly\s+|surely\s+|then\s+|also\s+)?(?:going\s+to\s+|be\s+able\s+to\s+)?"
+        # a modal is required: "we pay in batches" describes a habit, "we'll pay" promises
+        r"\b(?:we|i)(?:'ll|\s+will|\s+shall|'re\s+going\s+to|\s+are\s+going\s+to|'m\s+going\s+to|"
+        r"\s+am\s+going\s+to)\s+"
+        r"(?:definitely\s+|certainly\s+|surely\s+|then\s+|also\s+)?(?:be\s+able\s+to\s+)?"
         r"(?:pay|settle|transfer|remit|wire|clear|make\s+(?:the\s+|a\s+|full\s+|our\s+)?payment|process\s+"
         r"(?:the\s+|your\s+)?(?:payment|invoice)|send\s+(?:the\s+|you\s+)?(?:payment|funds|money|transfer|cheque|check))\b",
         "'we will pay', 'I'll transfer', 'we are going to settle'",
@@ -189,10 +194,20 @@ RULES: tuple[Rule, ...] = (
         PROMISE,
         0.72,
         r"(?<!you )(?<!they )(?<!who )(?:\b(?:will|shall)|'ll)\s+(?:\w+\s+)?(?:pay|settle|transfer|remit|"
-        r"wire|process|release|clear|send\s+(?:the\s+|you\s+)?(?:payment|funds|money|transfer))\b|"
+        r"wire|send\s+(?:the\s+|you\s+)?(?:payment|funds|money|transfer))\b|"
         r"(?:\b(?:will|shall)|'ll)\s+(?:be|get\s+(?:it|this|that|them|the\s+\w+))\s+(?:paid|settled|transferred|"
         r"processed|sent|cleared)\b",
         "'… but will pay', 'and will settle' (subject said earlier)",
+        question=0.3,
+    ),
+    rule(
+        "promise_will_process",
+        PROMISE,
+        0.72,
+        r"(?<!you )(?<!they )(?:\b(?:will|shall)|'ll)\s+(?:\w+\s+)?"
+        r"(?:process|release|clear|action|approve|run)\b",
+        "'she will process it next Tuesday': a vague verb counts only with a date",
+        needs_date=True,
         question=0.3,
     ),
     rule(
@@ -264,6 +279,24 @@ RULES: tuple[Rule, ...] = (
         negatable=False,
     ),
     rule(
+        "plan_count_of_payments",
+        PLAN,
+        0.85,
+        r"\b(?:two|three|four|five|six|ten|twelve|\d{1,2})\s+(?:equal\s+|monthly\s+|weekly\s+|separate\s+|smaller\s+)?"
+        r"(?:payments|instal+ments|tranches)\b",
+        "'three payments of £400'",
+        negatable=False,
+    ),
+    rule(
+        "promise_make_sure",
+        PROMISE,
+        0.75,
+        r"\b(?:make\s+sure|ensure|see\s+to\s+it)\s+(?:that\s+)?(?:this|it|the\s+\w+|your\s+invoice)\s+"
+        r"(?:is|gets|will\s+be)\s+(?:paid|settled|processed)",
+        "'I'll make sure this is paid'",
+        question=0.4,
+    ),
+    rule(
         "plan_split",
         PLAN,
         0.88,
@@ -295,7 +328,8 @@ RULES: tuple[Rule, ...] = (
         0.8,
         r"\b(?:monthly|weekly)\s+(?:payments?|amounts?|instal+ments?)\b|"
         r"(?:[$€£¥]\s?\d[\d,.]*|\b\d[\d,.]*\s?(?:usd|eur|gbp|jpy|dollars|pounds|euros?))\s+(?:a|per|each|every)\s+"
-        r"(?:month|week)\b|\bone\s+(?:invoice\s+)?(?:a|per|each|every)\s+month\b|"
+        r"(?:month|week|fortnight|quarter)\b|\bone\s+(?:invoice\s+)?(?:a|per|each|every)\s+month\b|"
+        r"\bpay\s+(?:this|it|the\s+\w+)\s+off\b|"
         r"\b(?:agree|set\s+up|arrange|propose|suggest|work\s+out)\s+(?:on\s+)?(?:a\s+|an\s+)?(?:payment\s+)?"
         r"(?:schedule|plan|arrangement)\b",
         "monthly payments of a fixed amount",
@@ -331,7 +365,7 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:wrong|incorrect|inaccurate)\s+(?:amount|price|total|invoice|rate|quantity|vat|tax|figure|charge|"
         r"sum|billing)|\b(?:over-?charged|over-?billed|double[- ]?(?:charged|billed|invoiced)|"
         r"(?:billed|charged|"
-        r"invoiced)\s+(?:us\s+)?twice|duplicate\s+(?:invoice|charge|billing))\b|"
+        r"invoiced)\s+(?:us\s+)?twice|duplicate\s+(?:invoice|charge|billing)|(?:is\s+a\s+)?duplicate\s+of)\b|"
         r"\bdoes(?:n't|\s+not)\s+match\s+(?:our|the)\s+(?:po|purchase\s+order|quote|quotation|agreement|contract|"
         r"order|price)|\bnot\s+what\s+we\s+agreed|\bagreed\s+(?:on\s+|to\s+)?(?:a\s+)?(?:different|lower)",
         "the amount is wrong, overcharged, billed twice",
@@ -343,7 +377,8 @@ RULES: tuple[Rule, ...] = (
         0.85,
         r"\b(?:quantit(?:y|ies)|amounts?|figures?|numbers?|totals?|prices?|hours|units|rates?|count)\s+"
         r"(?:do\s+not|don't|does\s+not|doesn't|did\s+not|didn't)\s+(?:match|add\s+up|tally|agree)|"
-        r"\binvoiced\s+\d[\d,.]*[^.]{0,20}\b(?:delivered|received|shipped)\s+(?:only\s+)?\d",
+        r"\binvoiced\s+\d[\d,.]*[^.]{0,20}\b(?:delivered|received|shipped)\s+(?:only\s+)?\d|"
+        r"\b(?:charged|billed|invoiced)\s+(?:us\s+|me\s+)?(?:for\s+)?\d[\d,.]*\s+\w+[^.]{0,60}\b(?:only|just)\b",
         "quantities or amounts do not match what was delivered",
         negatable=False,
     ),
@@ -588,6 +623,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     ),
     "paid_yesterday": ("went", "left", "was sent"),
     "promise_will_bare": ("will", "shall", "'ll"),
+    "promise_will_process": ("will", "shall", "'ll"),
     "promise_will_pay": ("pay", "settle", "transfer", "remit", "wire", "clear", "process", "send"),
     "promise_tentative": ("plan", "intend", "expect", "aim", "hope", "able", "try"),
     "promise_passive": ("will", "shall", "should", "going to"),
@@ -608,7 +644,18 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "plan_instalments": ("instal", "plan", "arrangement"),
     "plan_split": ("split", "divide", "break", "spread", "pay"),
     "plan_partial": (" now", "half", "part", "portion", "some", "%", "percent", "rest", "remain", "balance"),
-    "plan_monthly": ("monthly", "weekly", "month", "week", "schedule", "plan", "arrangement"),
+    "plan_monthly": (
+        "monthly",
+        "weekly",
+        "month",
+        "week",
+        "fortnight",
+        "quarter",
+        "schedule",
+        "plan",
+        "arrangement",
+        " off",
+    ),
     "plan_extension": ("extension", "extend", "time", "defer", "postpone", "delay", "grace"),
     "plan_hardship": ("cash", "financial", "afford", "tight"),
     "dispute_wrong_amount": (
@@ -626,6 +673,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "billed",
         "invoiced",
         "duplicate",
+        "charged",
         "match",
         "agreed",
     ),
@@ -675,7 +723,19 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "customer",
         "wrong",
     ),
-    "dispute_mismatch": ("match", "add up", "tally", "agree", "delivered", "received", "shipped"),
+    "dispute_mismatch": (
+        "match",
+        "add up",
+        "tally",
+        "agree",
+        "delivered",
+        "received",
+        "shipped",
+        "only",
+        "just",
+    ),
+    "plan_count_of_payments": ("payments", "instal", "tranches"),
+    "promise_make_sure": ("make sure", "ensure", "see to it"),
     "dispute_correction": ("correct", "revis", "amend", "adjust", "fix"),
     "dispute_not_until_sorted": ("until",),
     "dispute_not_deducted": ("should", "been", "deposit", "credit", "payment"),
