@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from worker.classify.dates import FoundDate, find_dates
+from worker.inbound.bounces import is_feedback_report
 from worker.inbound.message import ParsedMail
 from worker.inbound.replytext import extract_reply
 
@@ -66,9 +67,11 @@ _OOO = re.compile(
     r"\b(?:checking|check) (?:my )?e-?mail (?:only )?(?:occasionally|intermittently)|"
     r"\bout of (?:the )?office (?:until|from|till|through)|"
     r"\boffice is closed|\breopens? on|"
-    r"(?:休暇|出張|不在|休業|お休み|外出|帰省|年末年始|夏季休業|ゴールデンウィーク)[^。\n]{0,30}"
-    r"(?:ため|により|として|中|とさせて|いただきます|しております|となっております)|"
-    r"不在にしております|不在です|メールの確認(?:ができません|が遅れ)|出社(?:いたします|予定)|帰社予定",
+    # Japanese: the writer's own absence. "担当者が不在のため" (someone else is out) is a person writing.
+    r"(?<![がはも])(?:休暇|出張|不在|休業|外出|帰省|年末年始休業|夏季休業|ゴールデンウィーク休業)(?:中|の)?"
+    r"(?:ため|につき|により)|休暇を(?:取得|いただ)|お休みを(?:いただ|頂)|休業(?:日)?と(?:させて|なって)|"
+    r"不在にしております|不在となっております|メールの確認(?:ができません|が遅れ)|"
+    r"(?:より|から)(?:出社|通常営業|営業|出勤)いたします|(?:帰社|出社|復帰)予定",
     re.IGNORECASE,
 )
 _ACK = re.compile(
@@ -76,7 +79,7 @@ _ACK = re.compile(
     r"\bautomatically generated|\b(?:we(?:'ve| have)|has been) received (?:your|by)|"
     r"\bconfirm (?:that )?we (?:have )?received|\bthank you for contacting\b.{0,80}automat|"
     r"\byour (?:case|ticket|reference) (?:number|id|#)|"
-    r"受け付けました|受付(?:番号|いたしました)|自動(?:送信|返信|応答)(?:され|メール|です|しています|）|\))",
+    r"受け付けました|受付いたしました|自動(?:送信|返信|応答)(?:され|メール|です|しています|）|\))",
     re.IGNORECASE,
 )
 _UNATTENDED = re.compile(
@@ -88,7 +91,7 @@ _UNATTENDED = re.compile(
 # A person telling us they paid is a reply to read, whatever else it says.
 _PAID_CLAIM = re.compile(
     r"\b(?:we|i)(?: have|'ve)? (?:already )?(?:paid|transferred|settled|sent (?:the|your) payment)|"
-    r"(?:振込|振り込|支払|お支払|送金)(?:み|い)?(?:ました|済|完了)",
+    r"(?:振込|振り込|支払|お支払|送金)(?:み|い)?(?:を|が)?(?:ました|済|完了|いたしました|しました)",
     re.IGNORECASE,
 )
 _MAX_TEXT_ONLY = 900  # characters of new text: longer mail is a person writing, whatever it opens with
@@ -111,7 +114,12 @@ _INCLUSIVE_AFTER = re.compile(r"^\s*(?:inclusive|included)", re.IGNORECASE)
 
 
 def detect_auto_reply(mail: ParsedMail) -> AutoReplyInfo | None:
-    """What kind of automatic reply this mail is, with the return date when given; None for a person."""
+    """What kind of automatic reply this mail is, with the return date when given; None for a person.
+
+    A spam/abuse feedback report is machine-made but not an answer to us: None, so a person reads it.
+    """
+    if is_feedback_report(mail):
+        return None
     reason = _header_sign(mail)
     if reason is None and _SUBJECT.search(mail.subject):
         reason = "subject"

@@ -23,11 +23,13 @@ Choices a reader should know:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from email.message import Message
 from email.parser import HeaderParser
+from typing import Any
 
 import structlog
 
@@ -74,7 +76,7 @@ _BOUNCE_SUBJECT = re.compile(
     r"could not send (?:message|mail)|error sending your mail|delivery notification|"
     r"nicht zustellbar|unzustellbar|non remis|non recapitabile|no entregado|"
     r"配信(?:不能|エラー|失敗)|配送(?:不能|エラー|失敗)|送信(?:エラー|失敗)|不達|エラーメール|"
-    r"メッセージを配信できません|宛先不明|返送",
+    r"メッセージを配信できません|宛先不明|返送|(?:メール)?エラー通知",
     re.IGNORECASE,
 )
 _DELAY_WORDS = re.compile(
@@ -98,7 +100,7 @@ _FAILURE_TEXT = re.compile(
 _COPY_START = re.compile(
     r"^[ \t>]*(?:-{2,}.*(?:copy of|original message|returned message|undelivered message|"
     r"message headers|forwarded message|below this line).*$|"
-    r"(?:message headers follow|original message follows|the original message was|"
+    r"(?:message headers follow|original message follows|"
     r"\*\*\* ?the original message|------ this is a copy|"
     r"-+ ?(?:original|returned) (?:message|mail|headers)).*$|"
     r"received: (?:from|by) .*$|return-path: .*$)",
@@ -113,6 +115,12 @@ _MESSAGE_ID_LINE = re.compile(
 _RETURNED_TYPES = frozenset(
     {"message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers", "message/global-headers"}
 )
+_TEXT_DSN_FIELD = re.compile(
+    r"^[ \t]*(final-recipient|original-recipient|action|status|diagnostic-code)[ \t]*:[ \t]*(.*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+# Amazon SES notifications delivered by SNS e-mail: a JSON body (raw, or wrapped in an SNS envelope).
+_SES_MARK = re.compile(r'\\?"(?:notificationType|Type)\\?"\s*:')
 _SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
 _MAX_DIAGNOSTIC = 500
 
@@ -122,9 +130,11 @@ def detect_bounce(mail: ParsedMail) -> BounceReport | None:
     msg = mail.message
     if is_feedback_report(mail):
         return None
-    recipients = list(_dsn_recipients(msg))
+    recipients = list(_dsn_recipients(msg)) or _text_dsn_recipients(mail)
     if recipients:
         return _from_dsn(mail, recipients)
+    if _SES_MARK.search(mail.text[:200]):
+        return _from_ses(mail)
     failed_header = _x_failed_recipients(mail)
     daemon = _from_daemon(mail)
     subject = bool(_BOUNCE_SUBJECT.search(mail.subject)) and not _is_human_forward(mail)
@@ -201,6 +211,71 @@ def _recipient_of(block: Message) -> _Recipient | None:
     return _Recipient(address, action or "failed", status, _trim(diagnostic))
 
 
+def _text_dsn_recipients(mail: ParsedMail) -> list[_Recipient]:
+    """DSN fields in the text itself: reports whose MIME structure broke, or pasted as plain text."""
+    if "recipient" not in mail.text.lower():
+        return []
+    blocks: list[dict[str, str]] = []
+    for match in _TEXT_DSN_FIELD.finditer(mail.text):
+        name, value = match.group(1).lower(), match.group(2).strip()
+        if name in ("final-recipient", "original-recipient"):
+            if blocks and "final-recipient" in blocks[-1] and name == "original-recipient":
+                continue
+            if not blocks or "action" in blocks[-1] or "status" in blocks[-1] or name in blocks[-1]:
+                blocks.append({})
+        if blocks:
+            blocks[-1].setdefault(name, value)
+    out: list[_Recipient] = []
+    for fields in blocks:
+        if "action" not in fields and "status" not in fields:
+            continue
+        block = Message()
+        for name, value in fields.items():
+            block[name] = value
+        recipient = _recipient_of(block)
+        if recipient is not None:
+            out.append(recipient)
+    return out
+
+
+def _from_ses(mail: ParsedMail) -> BounceReport | None:
+    """An Amazon SES notification: a Bounce is one; Delivery and Complaint notices are not."""
+    note = _ses_notification(mail.text)
+    if note is None or note.get("notificationType") != "Bounce":
+        return None
+    bounce = note.get("bounce") or {}
+    rows = [r for r in bounce.get("bouncedRecipients") or [] if isinstance(r, dict)]
+    recipients = _unique(str(r.get("emailAddress", "")).lower() for r in rows)
+    first = rows[0] if rows else {}
+    diagnostic = str(first.get("diagnosticCode") or "") or None
+    if diagnostic and ";" in diagnostic[:12]:
+        diagnostic = diagnostic.split(";", 1)[1].strip()
+    message_id = ((note.get("mail") or {}).get("commonHeaders") or {}).get("messageId")
+    return BounceReport(
+        recipients=recipients,
+        permanent=bounce.get("bounceType") == "Permanent",
+        original_message_id=str(message_id).strip("<>") if message_id else None,
+        status=str(first.get("status")) if first.get("status") else None,
+        diagnostic=_trim(diagnostic),
+        reason="ses_notification",
+    )
+
+
+def _ses_notification(text: str) -> dict[str, Any] | None:
+    start = text.find("{")
+    if start < 0:
+        return None
+    # strict=False: SNS mail wraps long lines, which leaves raw newlines inside JSON strings.
+    decoder = json.JSONDecoder(strict=False)
+    try:
+        data, _ = decoder.raw_decode(text, start)
+        if isinstance(data, dict) and isinstance(data.get("Message"), str):  # the SNS envelope
+            data, _ = decoder.raw_decode(data["Message"].strip())
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def _from_dsn(mail: ParsedMail, recipients: list[_Recipient]) -> BounceReport | None:
     failed = [r for r in recipients if r.action == "failed"]
     delayed = [r for r in recipients if r.action not in _SUCCESS_ACTIONS and r.action != "failed"]
@@ -233,7 +308,7 @@ def _from_text(
     own = _text_recipients(mail, head)
     recipients = _unique([*failed_header, *sorted(flufl_hard), *sorted(flufl_soft), *own])
     if not recipients:
-        recipients = _returned_recipients(mail.message)
+        recipients = _returned_recipients(mail.message) or _inline_copy_recipients(mail.text)
         reason += "+returned_to"
     status_match = _STATUS.search(head)
     status = ".".join(status_match.groups()) if status_match else None
@@ -314,7 +389,9 @@ def _failure_part(text: str) -> str:
 
 def _text_recipients(mail: ParsedMail, head: str) -> list[str]:
     """Addresses the failure text names, minus ours, the daemon's and message ids."""
-    ignore = {mail.from_addr, *mail.to, *mail.cc}
+    # The bounce's own To is our address; Delivered-To/X-Original-To may name the failed one, so not those.
+    own = " ".join(str(v) for v in mail.message.get_all("To") or [])
+    ignore = {mail.from_addr, *(a.lower() for a in _ADDRESS.findall(own))}
     found: list[str] = []
     for line in head.splitlines():
         if re.match(r"\s*(?:message-id|in-reply-to|references|received|from|reply-to)\s*:", line, re.I):
@@ -352,6 +429,15 @@ def _returned_recipients(msg: Message) -> tuple[str, ...]:
     if headers is None:
         return ()
     return _unique(a.lower() for a in _ADDRESS.findall(str(headers.get("To") or "")))
+
+
+def _inline_copy_recipients(text: str) -> tuple[str, ...]:
+    """The To of our mail when the bounce quotes it inline as text after the failure report."""
+    start = _COPY_START.search(text, 40)
+    if start is None:
+        return ()
+    to_line = re.search(r"^[ \t>]*to:[ \t]*(.+)$", text[start.start() :], re.IGNORECASE | re.MULTILINE)
+    return _unique(a.lower() for a in _ADDRESS.findall(to_line.group(1))) if to_line else ()
 
 
 def _original_message_id(mail: ParsedMail) -> str | None:
