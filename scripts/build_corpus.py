@@ -889,6 +889,15 @@ EN_HOSTS = [
 ]
 
 
+DIAGNOSTICS = {
+    "5.1.1": "550 5.1.1 <recipient>: Recipient address rejected: User unknown",
+    "5.1.10": "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
+    "5.2.2": "552 5.2.2 Mailbox full",
+    "5.0.0": "550 5.0.0 Unrouteable address",
+    "4.4.7": "451 4.4.1 Connection timed out",
+}
+
+
 def build_bounce(body: Body, r: random.Random, variant: int) -> Rendered:
     day = date(2026, 2, 2) + timedelta(days=r.randint(0, 80))
     at = local_datetime(r, day, body.lang)
@@ -897,8 +906,14 @@ def build_bounce(body: Body, r: random.Random, variant: int) -> Rendered:
     rcpt = r.choice([customer[2], f"{local}x@{domain}", f"old.{local}@{domain}"])
     rem = make_reminder(r, body.lang, at, customer)
     rem.sent = at - timedelta(minutes=r.randint(1, 50))
-    host = r.choice(JA_HOSTS if body.lang == "ja" else EN_HOSTS)
+    # the recipient's MX mostly; sometimes a hosted provider's or a carrier's relay
+    host = (
+        f"mx{r.randint(1, 3)}.{domain}"
+        if r.random() < 0.7
+        else r.choice(JA_HOSTS if body.lang == "ja" else EN_HOSTS)
+    )
     ourhost = "out1.mail.dunmail.example"
+    reporter = ourhost if body.tags.get("by") == "ours" else host
     text = body.text.format(
         rcpt=rcpt,
         host=host,
@@ -940,11 +955,10 @@ def build_bounce(body: Body, r: random.Random, variant: int) -> Rendered:
         action = "failed" if perm else "delayed"
         dsn = (
             "Content-Type: message/delivery-status\n\n"
-            f"Reporting-MTA: dns; {ourhost}\nArrival-Date: {format_datetime(rem.sent)}\n\n"
+            f"Reporting-MTA: dns; {reporter}\nArrival-Date: {format_datetime(rem.sent)}\n\n"
             f"Final-Recipient: rfc822; {rcpt}\nOriginal-Recipient: rfc822;{rcpt}\nAction: {action}\n"
             f"Status: {status}\nRemote-MTA: dns; {host}\n"
-            f"Diagnostic-Code: smtp; {'550' if perm else '451'} {status} "
-            f"{'User unknown' if perm else 'try later'}\n"
+            f"Diagnostic-Code: smtp; {DIAGNOSTICS[status]}\n"
         ).encode()
         if r.random() < 0.5:
             original = b"Content-Type: text/rfc822-headers\n\n" + orig_headers.encode("utf-8")
@@ -959,7 +973,7 @@ def build_bounce(body: Body, r: random.Random, variant: int) -> Rendered:
         content = multipart("report", [human, dsn, original], boundary, "; report-type=delivery-status")
     notes.update({"structure": "report" if style != "plain" else "plain", "charset": used, "cte": used_cte})
     sender = body.tags["from"]
-    from_addr = f"MAILER-DAEMON@{host}" if "daemon" in sender.lower() else f"postmaster@{host}"
+    from_addr = f"MAILER-DAEMON@{reporter}" if "daemon" in sender.lower() else f"postmaster@{reporter}"
     subject = body.tags["subj"].format(subject=rem.subject)
     headers = [
         f"From: {sender} <{from_addr}>" if " " in sender else f"From: {from_addr} ({sender})",
