@@ -57,7 +57,7 @@ class Services:
     def reminders(self):  # type: ignore[no-untyped-def]
         from worker.outbound.reminder import ReminderComposer
 
-        return ReminderComposer(self.rt.settings)
+        return ReminderComposer(self.rt.settings, clock=lambda: self.clock())
 
     @cached_property
     def pipeline(self) -> Pipeline:

@@ -1,0 +1,136 @@
+"""Reminders as customers receive them: every template in both languages, exact Japanese through real SMTP,
+escaped customer data, no header injection, unforgeable reply tokens, stable threading ids."""
+
+from __future__ import annotations
+
+import email
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from email.header import decode_header, make_header
+from email.policy import default as default_policy
+from pathlib import Path
+
+import pytest
+
+from worker.outbound.compose import NAMES, Composer, preview_context
+from worker.outbound.localsmtp import LocalSMTPServer
+from worker.outbound.mimebuild import build_reminder, make_message_id
+from worker.outbound.smtp import SMTPConfig, SMTPSender
+from worker.outbound.tokens import make_reply_token, reply_address, token_from_address, verify_reply_token
+
+COMPOSER = Composer(Path(__file__).resolve().parents[1] / "mail_templates")
+SECRET = b"k" * 32
+
+
+def _build(rendered, case_id: int = 7, stage: str = "reminder_1"):  # type: ignore[no-untyped-def]
+    return build_reminder(rendered, from_addr="billing@dunmail.example", from_name="経理部",
+                          to=["keiri@kitayama.example"], cc=[], reply_to=reply_address(case_id, SECRET,
+                                                                                       domain="dunmail.example"),
+                          message_id=make_message_id(case_id, stage, "dunmail.example"), in_reply_to=None,
+                          references=[], case_id=case_id, stage=stage, extra_headers={})
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("name", NAMES)
+def test_every_template_renders_with_its_facts(name: str, lang: str) -> None:
+    """Each template in each language names the invoice, has a subject, HTML and a text alternative."""
+    r = COMPOSER.render(name, preview_context(lang))
+    number = preview_context(lang).invoices[0].number
+    assert r.subject and number in r.subject + r.text
+    assert "<html" in r.html and "{{" not in r.html and "%%" not in r.html
+    assert r.text.strip() and "<" not in r.text.split("\n")[0]
+
+
+def test_firmness_grows_and_final_notice_states_the_deadline() -> None:
+    """The final notice carries its deadline; the first reminder does not threaten collection."""
+    ctx = preview_context("en")
+    final = COMPOSER.render("final_notice", ctx)
+    first = COMPOSER.render("reminder_1", ctx)
+    assert "30 April 2026" in final.text and "collection" in final.text
+    assert "collection" not in first.text
+    ja = COMPOSER.render("final_notice", preview_context("ja"))
+    assert ja.subject.startswith("【最終通知】") and "2026年4月30日" in ja.text
+
+
+def test_customer_data_is_escaped_in_html() -> None:
+    """A customer named with markup is shown as text, never as a tag."""
+    ctx = replace(preview_context("en"), customer_name='<script>alert("x")</script> & Co')
+    html = COMPOSER.render("reminder_1", ctx).html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_japanese_money_and_dates() -> None:
+    """JPY has no minor unit and reads 1,234,500円; dates carry the weekday: 2026年3月31日（火）."""
+    text = COMPOSER.render("reminder_1", preview_context("ja")).text
+    assert "1,234,500円" in text and "2026年3月31日（火）" in text
+
+
+def test_japanese_reminder_survives_a_real_smtp_server_exactly() -> None:
+    """Sent through aiosmtpd, the Japanese subject, sender name and body decode back to the same text."""
+    rendered = COMPOSER.render("reminder_2", preview_context("ja"))
+    msg = _build(rendered)
+    with LocalSMTPServer() as server:
+        sender = SMTPSender(SMTPConfig("127.0.0.1", server.port))
+        sender.send(msg, sender="billing@dunmail.example", recipients=["keiri@kitayama.example"])
+        sender.close()
+        (received,) = server.messages
+    got = email.message_from_bytes(received.data, policy=default_policy)
+    assert str(make_header(decode_header(received_header(received.data, "Subject")))) == rendered.subject
+    assert got["From"].addresses[0].display_name == "経理部"
+    body = got.get_body(("plain",))
+    assert body is not None and body.get_content().replace("\r\n", "\n") == rendered.text
+    assert got["Auto-Submitted"] == "auto-generated"
+    assert verify_reply_token(token_from_address(got["Reply-To"].addresses[0].addr_spec) or "", SECRET) == 7
+
+
+def received_header(raw: bytes, name: str) -> str:
+    return str(email.message_from_bytes(raw)[name])
+
+
+def test_header_injection_is_impossible() -> None:
+    """A customer name or invoice number with CR/LF cannot add a header."""
+    ctx = preview_context("en")
+    evil_line = replace(ctx.invoices[0], number="INV-1\r\nBcc: victim@evil.example")
+    rendered = COMPOSER.render("reminder_1", replace(ctx, invoices=[evil_line]))
+    raw = _build(rendered).as_bytes()
+    parsed = email.message_from_bytes(raw)
+    assert parsed["Bcc"] is None and "victim@evil.example" in str(parsed["Subject"])
+
+
+def test_reply_tokens_cannot_be_forged_or_moved() -> None:
+    """A token verifies only with our secret, only for its own case; any altered character fails."""
+    token = make_reply_token(42, SECRET)
+    assert verify_reply_token(token, SECRET) == 42
+    assert verify_reply_token(token, b"another-secret") is None
+    flipped = token[:-1] + ("a" if token[-1] != "a" else "b")
+    assert verify_reply_token(flipped, SECRET) is None
+    assert verify_reply_token("not-a-token", SECRET) is None
+    assert token_from_address(f"AR+{token}@dunmail.example") == token
+
+
+def test_message_id_is_stable_per_case_and_stage() -> None:
+    """A retried send reuses the same Message-ID, so it can be recognised and threaded."""
+    assert make_message_id(5, "reminder_2", "d.example") == make_message_id(5, "reminder_2", "d.example")
+    assert make_message_id(5, "reminder_2", "d.example") != make_message_id(5, "reminder_3", "d.example")
+
+
+def test_threading_headers_chain_earlier_reminders() -> None:
+    """In-Reply-To points at the last reminder and References lists them all."""
+    rendered = COMPOSER.render("reminder_2", preview_context("en"))
+    msg = build_reminder(rendered, from_addr="b@d.example", from_name="AR", to=["a@c.example"], cc=["o@d.example"],
+                         reply_to="ar+x@d.example", message_id="<reminder.1.reminder_2@d.example>",
+                         in_reply_to="reminder.1.reminder_1@d.example",
+                         references=["reminder.1.courtesy@d.example", "reminder.1.reminder_1@d.example"],
+                         case_id=1, stage="reminder_2", extra_headers={})
+    assert msg["In-Reply-To"] == "<reminder.1.reminder_1@d.example>"
+    assert msg["References"].split() == ["<reminder.1.courtesy@d.example>", "<reminder.1.reminder_1@d.example>"]
+    assert msg["Cc"] == "o@d.example"
+
+
+def test_invoice_lines_total_per_currency() -> None:
+    """A consolidated notice totals per currency."""
+    ctx = preview_context("en")
+    extra = replace(ctx.invoices[0], number="EU-1", currency="EUR", balance=Decimal("10.50"), due_date=date(2026, 4, 1))
+    subject = COMPOSER.render("consolidated", replace(ctx, invoices=[*ctx.invoices, extra])).subject
+    assert "$13,325.67" in subject and "€10.50" in subject
