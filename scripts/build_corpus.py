@@ -880,12 +880,13 @@ def auto_reply_headers(body: Body, r: random.Random, rem: Reminder) -> tuple[str
 
 # --------------------------------------------------------------------------------------------- bounces
 
-JA_HOSTS = ["mx.minato-bussan.example.jp", "mail.hokuto-sys.example.co.jp", "mfsmax.docomo.example.ne.jp"]
+# hosted-mail and carrier relays that answer for many customers' domains
+JA_HOSTS = ["mx.nifmail.example.ne.jp", "mail.sakura-mx.example.ne.jp", "mfsmax.docomo.example.ne.jp"]
 EN_HOSTS = [
-    "mx1.harlowfoods.example",
     "mail.protection.outlook.example",
     "aspmx.l.google.example",
-    "mx.orionfield.example",
+    "mx.mailgateway.example.net",
+    "inbound.mimecast.example",
 ]
 
 
