@@ -103,10 +103,13 @@ _COPY_START = re.compile(
     r"(?:message headers follow|original message follows|"
     r"\*\*\* ?the original message|------ this is a copy|"
     r"-+ ?(?:original|returned) (?:message|mail|headers)).*$|"
-    r"received: (?:from|by) .*$|return-path: .*$)",
+    r"received:\s*(?:from|by)\s.*$|return-path:\s*.*$)",
     re.IGNORECASE | re.MULTILINE,
 )
-_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_HEADER_LINE = re.compile(r"[\s>]*(?:message-id|in-reply-to|references|received|from|reply-to)\s*:", re.I)
+# Message ids look like addresses; any named as one in the text must never be taken for a recipient.
+_MESSAGE_ID_ANY = re.compile(r"(?:message-id|references|in-reply-to)\s*:\s*<?([^<>\s]+@[^<>\s]+?)>?\s*$", re.I | re.M)
 _STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 _SMTP_CODE = re.compile(r"(?<![\d.])([45])\d\d(?=[ -])")
 _MESSAGE_ID_LINE = re.compile(
@@ -116,12 +119,12 @@ _RETURNED_TYPES = frozenset(
     {"message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers", "message/global-headers"}
 )
 _TEXT_DSN_FIELD = re.compile(
-    r"^[ \t]*(final-recipient|original-recipient|action|status|diagnostic-code)[ \t]*:[ \t]*(.*)$",
+    r"^[ \t>]*(final-recipient|original-recipient|action|status|diagnostic-code)[ \t]*:[ \t]*(.*)$",
     re.IGNORECASE | re.MULTILINE,
 )
 # Amazon SES notifications delivered by SNS e-mail: a JSON body (raw, or wrapped in an SNS envelope).
 _SES_MARK = re.compile(r'\\?"(?:notificationType|Type)\\?"\s*:')
-_SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded"})
+_SUCCESS_ACTIONS = frozenset({"delivered", "relayed", "expanded", "deliverable"})
 _MAX_DIAGNOSTIC = 500
 
 
@@ -138,7 +141,8 @@ def detect_bounce(mail: ParsedMail) -> BounceReport | None:
     failed_header = _x_failed_recipients(mail)
     daemon = _from_daemon(mail)
     subject = bool(_BOUNCE_SUBJECT.search(mail.subject)) and not _is_human_forward(mail)
-    if not (failed_header or daemon or subject or _is_report(msg)):
+    null_sender = (mail.header("Return-Path") or "").strip() == "<>"
+    if not (failed_header or daemon or subject or null_sender or _is_report(msg)):
         return None
     head = _failure_part(mail.text)
     worded = bool(_FAILURE_TEXT.search(head)) or bool(_DELAY_WORDS.search(mail.subject))
@@ -151,6 +155,8 @@ def detect_bounce(mail: ParsedMail) -> BounceReport | None:
         reason = "bounce_subject"
     elif _is_report(msg) and (worded or flufl_hard or flufl_soft):
         reason = "report"
+    elif null_sender and worded and (flufl_hard or flufl_soft or _returned_part(msg) is not None):
+        reason = "null_sender_text"  # sent with the null envelope sender, as bounces are (RFC 5321)
     else:
         return None
     return _from_text(mail, head, failed_header, flufl_hard, flufl_soft, reason)
@@ -306,7 +312,12 @@ def _from_text(
     reason: str,
 ) -> BounceReport:
     own = _text_recipients(mail, head)
-    recipients = _unique([*failed_header, *sorted(flufl_hard), *sorted(flufl_soft), *own])
+    ids = {m.lower() for m in _MESSAGE_ID_ANY.findall(mail.text)}
+    found = [*failed_header, *sorted(flufl_hard), *sorted(flufl_soft), *own]
+    plausible = [a for a in found if a not in ids and not a.startswith("/")]
+    ours = _our_addresses(mail)
+    # Someone mailing themselves bounces too: drop our side only when another address remains.
+    recipients = _unique(a for a in plausible if a not in ours) or _unique(plausible)
     if not recipients:
         recipients = _returned_recipients(mail.message) or _inline_copy_recipients(mail.text)
         reason += "+returned_to"
@@ -394,7 +405,7 @@ def _text_recipients(mail: ParsedMail, head: str) -> list[str]:
     ignore = {mail.from_addr, *(a.lower() for a in _ADDRESS.findall(own))}
     found: list[str] = []
     for line in head.splitlines():
-        if re.match(r"\s*(?:message-id|in-reply-to|references|received|from|reply-to)\s*:", line, re.I):
+        if _HEADER_LINE.match(line):
             continue
         for match in _ADDRESS.finditer(line):
             address = match.group(0).lower().strip(".")
@@ -429,6 +440,19 @@ def _returned_recipients(msg: Message) -> tuple[str, ...]:
     if headers is None:
         return ()
     return _unique(a.lower() for a in _ADDRESS.findall(str(headers.get("To") or "")))
+
+
+def _our_addresses(mail: ParsedMail) -> set[str]:
+    """The sender side of the failed mail (the bounce's To, the returned copy's From): never a recipient."""
+    values = [str(v) for v in mail.message.get_all("To") or []]
+    headers = _returned_headers(mail.message)
+    if headers is not None:
+        values += [str(headers.get("From") or ""), str(headers.get("Return-Path") or "")]
+    start = _COPY_START.search(mail.text, 40)
+    if start is not None:
+        line = re.search(r"^[ \t>]*from:[ \t]*(.+)$", mail.text[start.start() :], re.IGNORECASE | re.MULTILINE)
+        values += [line.group(1)] if line else []
+    return {a.lower() for value in values for a in _ADDRESS.findall(value)}
 
 
 def _inline_copy_recipients(text: str) -> tuple[str, ...]:
