@@ -178,6 +178,7 @@ def import_rows(
     *,
     defaults: ImportDefaults,
     source: str = "import",
+    now: datetime | None = None,
 ) -> ImportReport:
     """Write parsed rows to the ledger; one case per new invoice, due for the scheduler at once."""
     report = ImportReport()
@@ -190,7 +191,7 @@ def import_rows(
         session.flush()
         # The scheduler decides the first step; a new case is simply due for a look now.
         case = ledger.open_case(session, invoice, policy=row.policy or customer.policy or defaults.policy,
-                                first_action_at=utcnow(), reason=f"invoice {row.number} imported")
+                                first_action_at=now or utcnow(), reason=f"invoice {row.number} imported")
         if created:
             report.created += 1
         else:
@@ -233,6 +234,7 @@ def import_file(
     *,
     defaults: ImportDefaults,
     progress: Callable[[int], None] | None = None,
+    now: datetime | None = None,
 ) -> ImportReport:
     """Parse the whole file first (reporting every bad row), then write the good rows."""
     text = decode_csv(path.read_bytes())
@@ -250,7 +252,7 @@ def import_file(
             errors.append(exc)
         if progress:
             progress(1)
-    report = import_rows(session, good, defaults=defaults)
+    report = import_rows(session, good, defaults=defaults, now=now)
     report.errors = errors
     log.info("import_done", file=path.name, created=report.created, updated=report.updated,
              rejected=len(errors))

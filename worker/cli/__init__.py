@@ -25,6 +25,7 @@ COMMAND_MODULES: list[str] = [
     "core",
     "run",
     "demo",
+    "preview",
     "intake",
     "classify",
 ]

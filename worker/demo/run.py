@@ -76,7 +76,7 @@ def run_demo(workdir: Path, *, log_format: str = "console") -> DemoResult:
         services = Services.build(rt)
         services.clock = clock.now
         with transaction(rt.engine) as session:
-            import_file(session, HERE / "invoices.csv", defaults=ImportDefaults())
+            import_file(session, HERE / "invoices.csv", defaults=ImportDefaults(), now=START)
         _simulate(services, smtp, clock)
     return DemoResult(summary=summarise(rt.engine), outbox=outbox, database_url=rt.settings.database_url)
 
