@@ -107,6 +107,9 @@ def resolve_promise(spec: str, base: date) -> date | None:
     if spec.startswith("wd:"):
         ahead = (int(spec[3:]) - base.weekday()) % 7 or 7
         return base + timedelta(days=ahead)
+    if spec.startswith("nnwd:"):  # 再来週: the week after next
+        monday_after_next = base + timedelta(days=14 - base.weekday())
+        return monday_after_next + timedelta(days=int(spec[5:]))
     if spec.startswith("nwd:"):
         monday_next = base + timedelta(days=7 - base.weekday())
         return monday_next + timedelta(days=int(spec[4:]))
