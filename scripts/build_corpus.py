@@ -211,6 +211,8 @@ def encoded_word(text: str, charset: str) -> str:
 
 def part(ctype: str, text: str, charset: str, cte: str, extra: str = "") -> tuple[bytes, str, str]:
     data, used = encode_text(text, charset)
+    if ctype == "text/html":  # the page's meta charset agrees with the MIME header, as mailers write it
+        data, used = encode_text(text.replace("charset=utf-8", f"charset={LABEL.get(used, used)}", 1), used)
     if cte == "7bit" and any(b >= 0x80 for b in data):
         cte = "quoted-printable" if used != "iso-2022-jp" else "7bit"
     if cte == "8bit" and all(b < 0x80 for b in data):
