@@ -334,6 +334,8 @@ TRIGGER_SAMPLES = [
     "作業が完了していません。",
     "ご契約では送料込みのはずです。",
     "異議があります。",
+    "Bank transfer done this morning.",
+    "Why are we charged a late fee?",
     "She will process it next Tuesday.",
     "Would you accept three payments of £400?",
     "I'll make sure it is paid.",

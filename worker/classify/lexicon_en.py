@@ -72,7 +72,8 @@ RULES: tuple[Rule, ...] = (
         "paid_already",
         PAID,
         0.92,
-        r"\balready\s+(?:been\s+)?(?:paid|settled|remitted|transferred|wired|sent)",
+        r"\balready\s+(?:been\s+)?(?:paid|settled|remitted|transferred|wired|sent|taken\s+care\s+of|dealt\s+with)|"
+        r"\b(?:we've|we\s+have|i've|i\s+have)\s+taken\s+care\s+of\s+(?:this|it|the\s+(?:invoice|payment|bill))",
         "'already paid' and its variants",
         question=0.8,
     ),
@@ -103,12 +104,21 @@ RULES: tuple[Rule, ...] = (
         PAID,
         0.88,
         r"\b(?:payment|transfer|remittance|wire|funds|money|amount|balance|invoice|bill|it|this|cheque|check|"
-        r"ach|deposit)\s+(?:(?:has|have|had)\s+(?:already\s+)?been|was|were|is|got)\s+(?:already\s+|just\s+)?"
-        + _SENT_PAST
-        + r"\b",
+        r"ach|deposit)(?:\s+(?:of|for)\s+(?:invoice\s+)?\S+)?\s+(?:(?:has|have|had)\s+(?:already\s+)?been|was|were|is|got)"
+        r"\s+(?:already\s+|just\s+)?" + _SENT_PAST + r"\b",
         "'the payment was made', 'the invoice has been paid'",
         blocker=r"\b" + _FUTURE + r"\s*$",
         question=0.8,
+    ),
+    rule(
+        "paid_noun_done",
+        PAID,
+        0.85,
+        r"\b(?:payment|bank\s+transfer|transfer|wire|remittance)\s+(?:done|sent|completed|made|executed|processed|"
+        r"initiated)\b(?!\s+(?:by|before|until|on\s+\w+day)\b)",
+        "'Bank transfer done this morning', 'Payment sent.'",
+        blocker=r"\b" + _FUTURE + r"\s*$",
+        question=0.6,
     ),
     rule(
         "paid_bare",
@@ -195,7 +205,8 @@ RULES: tuple[Rule, ...] = (
         0.72,
         r"(?<!you )(?<!they )(?<!who )(?:\b(?:will|shall)|'ll)\s+(?:\w+\s+)?(?:pay|settle|transfer|remit|"
         r"wire|send\s+(?:the\s+|you\s+)?(?:payment|funds|money|transfer))\b|"
-        r"(?:\b(?:will|shall)|'ll)\s+(?:be|get\s+(?:it|this|that|them|the\s+\w+))\s+(?:paid|settled|transferred|"
+        r"\b(?:payment|transfer|funds|money|cheque|check|remittance)\s+(?:will|shall|should)\s+(?:follow|go\s+out)\b|"
+        r"(?:\b(?:will|shall|should)|'ll)\s+(?:be|get\s+(?:it|this|that|them|the\s+\w+))\s+(?:paid|settled|transferred|"
         r"processed|sent|cleared)\b",
         "'… but will pay', 'and will settle' (subject said earlier)",
         question=0.3,
@@ -283,7 +294,7 @@ RULES: tuple[Rule, ...] = (
         PLAN,
         0.85,
         r"\b(?:two|three|four|five|six|ten|twelve|\d{1,2})\s+(?:equal\s+|monthly\s+|weekly\s+|separate\s+|smaller\s+)?"
-        r"(?:payments|instal+ments|tranches)\b",
+        r"(?:payments|instal+ments|tranches|transfers|remittances)\b",
         "'three payments of £400'",
         negatable=False,
     ),
@@ -300,7 +311,7 @@ RULES: tuple[Rule, ...] = (
         "plan_split",
         PLAN,
         0.88,
-        r"\b(?:split|divide|break|spread)\s+(?:\w+\s+){0,3}?(?:into|over|across|in)\s+(?:\w+\s+)?"
+        r"\b(?:split|divide|break|spread|spreading|splitting)\s+(?:\S+\s+){0,5}?(?:into|over|across|in)\s+(?:\w+\s+){0,2}?"
         r"(?:\d+|two|three|four|five|six|several|multiple|monthly|equal|smaller)?\s*(?:payments?|parts?|"
         r"instal+ments?|months?|tranches?|portions?|amounts?|chunks?)\b|"
         r"\bpay\s+(?:it\s+|this\s+|the\s+\w+\s+)?in\s+(?:\d+|two|three|four|five|six|several|multiple|monthly|equal)\s+"
@@ -330,7 +341,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:[$€£¥]\s?\d[\d,.]*|\b\d[\d,.]*\s?(?:usd|eur|gbp|jpy|dollars|pounds|euros?))\s+(?:a|per|each|every)\s+"
         r"(?:month|week|fortnight|quarter)\b|\bone\s+(?:invoice\s+)?(?:a|per|each|every)\s+month\b|"
         r"\bpay\s+(?:this|it|the\s+\w+)\s+off\b|"
-        r"\b(?:agree|set\s+up|arrange|propose|suggest|work\s+out)\s+(?:on\s+)?(?:a\s+|an\s+)?(?:payment\s+)?"
+        r"\b(?:agree|set\s+up|arrange|propose|suggest|work\s+out)\s+(?:on\s+)?(?:a\s+|an\s+)?(?:(?:re)?payment\s+)?"
         r"(?:schedule|plan|arrangement)\b",
         "monthly payments of a fixed amount",
         negatable=False,
@@ -378,7 +389,8 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:quantit(?:y|ies)|amounts?|figures?|numbers?|totals?|prices?|hours|units|rates?|count)\s+"
         r"(?:do\s+not|don't|does\s+not|doesn't|did\s+not|didn't)\s+(?:match|add\s+up|tally|agree)|"
         r"\binvoiced\s+\d[\d,.]*[^.]{0,20}\b(?:delivered|received|shipped)\s+(?:only\s+)?\d|"
-        r"\b(?:charged|billed|invoiced)\s+(?:us\s+|me\s+)?(?:for\s+)?\d[\d,.]*\s+\w+[^.]{0,60}\b(?:only|just)\b",
+        r"\b(?:charged|billed|invoiced|shows?|says?|lists?|states?)\s+(?:us\s+|me\s+)?(?:for\s+)?\d[\d,.]*\s+\w+"
+        r"[^.]{0,60}\b(?:only|just)\b",
         "quantities or amounts do not match what was delivered",
         negatable=False,
     ),
@@ -413,7 +425,7 @@ RULES: tuple[Rule, ...] = (
         + _GOODS
         + r"\s+(?:\w+\s+)?(?:(?:is|are|was|were|has|have)\s+)?(?:still\s+)?(?:missing|outstanding|"
         r"lost|not\s+(?:yet\s+)?(?:arrived|been\s+delivered|delivered|received|shipped|here|complete|completed|"
-        r"provided|performed|done|finished)|never\s+(?:arrived|came|turned\s+up|delivered|received)|"
+        r"provided|performed|done|finished)|never\s+(?:arrived|came|turned\s+up|delivered|received|completed|finished|done|provided|performed|started)|"
         r"(?:has|have)n't\s+(?:arrived|been\s+delivered|come))",
         "the goods are missing or have not arrived",
         negatable=False,
@@ -437,6 +449,8 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:never|did\s+not|didn't|didnt|have\s+not|haven't)\s+(?:\w+\s+)?(?:ordered|order|placed\s+(?:an|this|"
         r"the|any)\s+order|requested|authori[sz]ed|signed\s+up|agreed\s+to|purchased|bought|use[d]?)\b|"
         r"\bnot\s+our\s+(?:invoice|order|bill)|\bnot\s+(?:for|addressed\s+to)\s+us\b|"
+        r"\b(?:do\s+not|don't|dont|does\s+not|doesn't)\s+owe\b|\bunauthori[sz]ed\s+(?:charge|order|purchase|invoice|work)|"
+        r"\b(?:charge|invoice|order|purchase|work|this)\s+(?:was|were|is)\s+(?:never\s+|not\s+)authori[sz]ed|"
         r"\bno\s+(?:record|trace)\s+of\s+(?:this|the|any|such)\s+(?:order|purchase|contract|agreement)|"
         r"\bwe\s+are\s+not\s+(?:your|a)\s+customer|\bwrong\s+(?:company|customer|recipient\s+company)",
         "never ordered it; not our invoice",
@@ -483,6 +497,16 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:not|n't|never)\s+been\s+(?:deducted|credited|applied|taken\s+off|offset|accounted\s+for)|"
         r"\b(?:deposit|credit|payment)\s+(?:was\s+|is\s+)?not\s+(?:deducted|applied|taken\s+into\s+account)",
         "a deposit or credit not deducted; 'should be X, not Y'",
+        negatable=False,
+    ),
+    rule(
+        "dispute_late_fee",
+        DISPUTE,
+        0.8,
+        r"\b(?:why|waive|remove|cancel|dispute|unfair|not\s+(?:accept|pay|agree))[^.?!]{0,40}\b(?:late\s+(?:payment\s+)?"
+        r"(?:fee|charge|interest)|penalty|interest\s+charge)|\blate\s+(?:payment\s+)?(?:fee|charge|interest)[^.?!]{0,40}"
+        r"(?:waive|remov|cancel|unfair|not\s+(?:acceptable|justified|agreed))",
+        "contests a late fee or interest",
         negatable=False,
     ),
     rule(
@@ -556,7 +580,7 @@ RULES: tuple[Rule, ...] = (
 # Words a rule cannot match without (lower case). A rule runs only when the reply holds one of them: a
 # substring test costs a fraction of a regex pass, and most rules have nothing to find in most replies.
 TRIGGERS: dict[str, tuple[str, ...]] = {
-    "paid_already": ("already",),
+    "paid_already": ("already", "taken care"),
     "paid_we_verb": ("paid", "settled", "remitted", "wired", "transferred"),
     "paid_we_sent_payment": (
         "payment",
@@ -622,7 +646,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "cleared",
     ),
     "paid_yesterday": ("went", "left", "was sent"),
-    "promise_will_bare": ("will", "shall", "'ll"),
+    "promise_will_bare": ("will", "shall", "'ll", "should"),
     "promise_will_process": ("will", "shall", "'ll"),
     "promise_will_pay": ("pay", "settle", "transfer", "remit", "wire", "clear", "process", "send"),
     "promise_tentative": ("plan", "intend", "expect", "aim", "hope", "able", "try"),
@@ -707,6 +731,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "not fit",
     ),
     "dispute_never_ordered": (
+        "owe",
         "order",
         "request",
         "authori",
@@ -734,7 +759,9 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "only",
         "just",
     ),
-    "plan_count_of_payments": ("payments", "instal", "tranches"),
+    "plan_count_of_payments": ("payments", "instal", "tranches", "transfers", "remittances"),
+    "dispute_late_fee": ("late", "penalty", "interest"),
+    "paid_noun_done": ("done", "sent", "completed", "made", "executed", "processed", "initiated"),
     "promise_make_sure": ("make sure", "ensure", "see to it"),
     "dispute_correction": ("correct", "revis", "amend", "adjust", "fix"),
     "dispute_not_until_sorted": ("until",),
