@@ -941,7 +941,9 @@ def build_bounce(body: Body, r: random.Random, variant: int) -> Rendered:
         if body.lang == "ja" and r.random() < 0.5
         else ("utf-8" if body.lang == "ja" else "us-ascii")
     )
-    cte = "7bit" if charset != "utf-8" else r.choice(["base64", "8bit"])
+    if "charset" in body.tags:  # e.g. a carrier's gateway writing Shift_JIS
+        charset = body.tags["charset"]
+    cte = "7bit" if charset in ("us-ascii", "iso-2022-jp") else r.choice(["base64", "8bit"])
     boundary = f"{r.randint(10**6, 10**7)}/{host}"
     notes: dict[str, object] = {"client": f"bounce-{style}", "variant": variant, "permanent": perm}
     if style == "plain":
