@@ -72,8 +72,10 @@ def load(url: str, open_cases: int, due: int) -> None:
 def reset_due(url: str, due: int) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE cases SET next_action_at = :t WHERE id <= :due"), {"t": NOW - timedelta(hours=1),
-                                                                                      "due": due})
+        conn.execute(text("DELETE FROM events"))
+        conn.execute(text("DELETE FROM mails"))  # every repeat plans the same sends from scratch
+        conn.execute(text("UPDATE cases SET next_action_at = :t, state = 'active' WHERE id <= :due"),
+                     {"t": NOW - timedelta(hours=1), "due": due})
     engine.dispose()
 
 
@@ -103,10 +105,14 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--planner", choices=["wait", "ladder"], default="wait")
     args = ap.parse_args()
+    import logging
+
+    import structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     planner: object = WaitPlanner()
     if args.planner == "ladder":
         from worker.ladder.planner import LadderPlanner
-
         from worker.settings import load_settings
 
         planner = LadderPlanner(load_settings())

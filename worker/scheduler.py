@@ -90,15 +90,21 @@ def tick(engine: Engine, planner: Planner, *, now: datetime, batch: int = 500, d
         if not dry_run:
             report.uncertain = sweep_stuck_sends(session, now=now, older_than=stuck_after)
         cases = due_cases(session, now, batch)
-        queued = _queued_mails(session, [c.id for c in cases]) if cases else {}
+        ids = [c.id for c in cases]
+        queued = _queued_mails(session, ids) if cases else {}
+        batch_state = _Batch(used_keys=_used_send_keys(session, ids) if cases else set())
         planner.prepare(session, cases)
         with session.no_autoflush:  # one flush for the batch, not one before every query
             for case in cases:
                 structlog.contextvars.bind_contextvars(case_id=case.id)
                 try:
-                    _plan_case(session, case, planner, now, report, dry_run, queued.get(case.id))
+                    _plan_case(session, case, planner, now, report, dry_run, queued.get(case.id), batch_state)
                 finally:
                     structlog.contextvars.unbind_contextvars("case_id")
+        session.flush()
+        report.planned.extend(m.id for m in batch_state.new_mails)
+        for mail in batch_state.new_mails:
+            log.info("reminder_planned", case_id=mail.case_id, mail_id=mail.id, template=mail.stage)
         if dry_run:
             session.rollback()
         else:
@@ -106,8 +112,18 @@ def tick(engine: Engine, planner: Planner, *, now: datetime, batch: int = 500, d
     return report
 
 
+@dataclass
+class _Batch:
+    used_keys: set[str]  # send keys already planned for these cases (any status): never twice
+    new_mails: list[Mail] = field(default_factory=list)
+
+
+def _used_send_keys(session: Session, case_ids: list[int]) -> set[str]:
+    return set(session.scalars(select(Mail.send_key).where(Mail.case_id.in_(case_ids), Mail.send_key.is_not(None))))
+
+
 def _plan_case(session: Session, case: Case, planner: Planner, now: datetime, report: TickReport,
-               dry_run: bool, queued: Mail | None) -> None:
+               dry_run: bool, queued: Mail | None, batch: _Batch) -> None:
     if queued is not None:  # already planned: make sure it is (re-)enqueued, look again later
         if queued.status == "pending":
             report.planned.append(queued.id)
@@ -126,7 +142,7 @@ def _plan_case(session: Session, case: Case, planner: Planner, now: datetime, re
         case.next_action_at = step.at
         report.waiting += 1
     elif step.kind == "send":
-        _plan_send(session, case, step, now, report, dry_run)
+        _plan_send(session, case, step, now, report, dry_run, batch)
     elif step.kind == "escalate":
         ledger.transition(session, case, CaseState.ESCALATED, actor=ledger.SYSTEM, reason=step.reason)
         ledger.open_review(session, ReviewKind.ESCALATION, case=case, summary=step.reason)
@@ -138,27 +154,28 @@ def _plan_case(session: Session, case: Case, planner: Planner, now: datetime, re
         raise ValueError(f"planner returned an unknown step kind {step.kind!r}")
 
 
-def _plan_send(session: Session, case: Case, step: Step, now: datetime, report: TickReport, dry_run: bool) -> None:
+def _plan_send(session: Session, case: Case, step: Step, now: datetime, report: TickReport, dry_run: bool,
+               batch: _Batch) -> None:
     assert step.send_key and step.template and step.stage
     if step.at is not None and step.at > now:
         case.next_action_at = step.at
         report.waiting += 1
         return
-    if session.scalars(select(Mail.id).where(Mail.send_key == step.send_key)).first() is not None:
+    if step.send_key in batch.used_keys:
         # Planned before (and sent, cancelled or failed): never twice. The planner should have known.
         log.warning("send_key_reused", send_key=step.send_key)
         case.next_action_at = None
         return
+    batch.used_keys.add(step.send_key)
     mail = Mail(case_id=case.id, direction="out", status="pending", send_key=step.send_key, stage=step.template,
-                analysis={"ladder_stage": step.stage, "reason": step.reason, "cc_account_owner": step.cc_account_owner})
+                analysis={"ladder_stage": step.stage, "reason": step.reason, "cc_account_owner": step.cc_account_owner},
+                created_at=now)
     session.add(mail)
-    session.flush()
+    batch.new_mails.append(mail)
     case.next_action_at = now + IN_FLIGHT
-    report.planned.append(mail.id)
     if dry_run:
         report.previews.append({"case_id": case.id, "invoice": case.invoice.number, "customer": case.customer.name,
                                 "template": step.template, "stage": step.stage, "reason": step.reason})
-    log.info("reminder_planned", mail_id=mail.id, stage=step.stage, template=step.template)
 
 
 def sent_history(session: Session, case_id: int) -> list[tuple[str, datetime]]:
