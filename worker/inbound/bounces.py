@@ -76,7 +76,8 @@ _BOUNCE_SUBJECT = re.compile(
     r"could not send (?:message|mail)|error sending your mail|delivery notification|"
     r"nicht zustellbar|unzustellbar|non remis|non recapitabile|no entregado|"
     r"配信(?:不能|エラー|失敗)|配送(?:不能|エラー|失敗)|送信(?:エラー|失敗)|不達|エラーメール|"
-    r"メッセージを配信できません|宛先不明|返送|(?:メール)?エラー通知",
+    r"メッセージを配信できません|宛先不明|返送|(?:メール)?エラー通知|(?:送信|配信|配達)(?:が)?できませんでした|"
+    r"^【エラー】",
     re.IGNORECASE,
 )
 _DELAY_WORDS = re.compile(
@@ -92,7 +93,8 @@ _FAILURE_TEXT = re.compile(
     r"mailbox (?:unavailable|not found|full|is full)|recipient (?:address )?rejected|"
     r"address (?:not found|rejected)|does not exist|returned to sender|message (?:was )?not delivered|"
     r"not (?:be )?delivered|rejected|delivery (?:failure|problem)|\b5\d\d[ -]5\.\d{1,3}\.\d{1,3}\b|"
-    r"(?:^|\s)[45]\.\d{1,3}\.\d{1,3}\b|宛先.{0,10}(?:見つかりません|存在しません|不明)|配信でき|送信でき|届きませんでした",
+    r"(?:^|\s)[45]\.\d{1,3}\.\d{1,3}\b|宛先.{0,10}(?:見つかりません|存在しません|存在しない|不明)|配信でき|送信でき|"
+    r"届きませんでした|(?:送信|配信|配達)(?:は|に)?失敗|受信拒否",
     re.IGNORECASE | re.MULTILINE,
 )
 # Where the returned copy of our own mail begins in a plain-text bounce: nothing after it is about
