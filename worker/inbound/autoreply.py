@@ -107,7 +107,7 @@ _THROUGH_BEFORE = re.compile(r"(?:through|thru|to|and including)\s*(?:(?:\w+day)
 _RETURN_AFTER_JA = re.compile(
     r"^\s*(?:[(（][^)）]{1,3}[)）])?\s*(?:(?:より|から|以降)[^。\n]{0,12}?"
     r"(?:出社|出勤|通常|営業|業務|対応|再開|戻|復帰|返信|連絡|稼働)|以降|に(?:帰社|出社|戻|復帰)|"
-    r"(?:に|から|より)?(?:帰社|出社|戻り|復帰)予定)"
+    r"(?:に|から|より)?(?:帰社|出社|戻り|復帰)予定|に(?:改めて|順次)?(?:ご連絡|ご返信|返信|連絡|対応))"
 )
 _UNTIL_AFTER_JA = re.compile(r"^\s*(?:[(（][^)）]{1,3}[)）])?\s*(?:まで|迄|は(?:休業|休み|不在))")
 _INCLUSIVE_AFTER = re.compile(r"^\s*(?:inclusive|included)", re.IGNORECASE)
