@@ -169,7 +169,7 @@ def _date_of(verdict: Verdict, body: str, reference: datetime | date, language: 
     Looking in the deciding sentence first keeps a date from a leftover quote or an invoice date elsewhere
     in the reply from becoming the promise."""
     mine = sorted(
-        (h for h in verdict.hits if h.intent == verdict.intent and h.context), key=lambda h: -h.weight
+        (h for h in verdict.hits if h.intent == verdict.intent and h.dated), key=lambda h: -h.weight
     )
     for hit in mine:
         found = promised_date(hit.context, reference, verdict.intent, language=language)

@@ -21,6 +21,7 @@ paid > promise_to_pay > other" — so one clear sentence of dispute outweighs th
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
@@ -86,6 +87,7 @@ class Hit:
     span: tuple[int, int]
     sentence: int
     context: str = ""  # the sentence it fired in (where its date, if any, is looked for)
+    dated: bool = False  # whether that sentence names a date
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,8 @@ class Rule:
 
     def may_match(self, lowered: str) -> bool:
         """False when the text lacks every trigger word, so the pattern cannot match (a cheap pre-check)."""
-        return not self.triggers or any(t in lowered for t in self.triggers)
+        gate = _trigger_gate(self.triggers)
+        return gate is None or gate.search(lowered) is not None
 
     def check(self, doc: Document, lang: Language, starts: Sequence[int] | None = None) -> list[Hit]:
         """The hits of this rule in a document (usually none)."""
@@ -120,7 +123,10 @@ class Rule:
             weight = self._weight(doc, sentence, lang, m.start(), m.end())
             if weight > 0:
                 context = doc.text[sentence.start : sentence.end]
-                hits.append(Hit(self.name, self.intent, weight, (m.start(), m.end()), max(0, index), context))
+                span = (m.start(), m.end())
+                hits.append(
+                    Hit(self.name, self.intent, weight, span, max(0, index), context, bool(sentence.dates))
+                )
         return hits
 
     def _weight(self, doc: Document, sentence: Sentence, lang: Language, start: int, end: int) -> float:
@@ -135,6 +141,14 @@ class Rule:
         if self.intent in (Intent.PAID, Intent.PROMISE_TO_PAY) and lang.hedge.search(before + " " + after):
             weight *= HEDGED
         return weight
+
+
+@functools.cache
+def _trigger_gate(triggers: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One literal alternation per rule: a single C-level search instead of a Python loop of `in` tests."""
+    if not triggers:
+        return None
+    return re.compile("|".join(re.escape(t) for t in sorted(triggers, key=len, reverse=True)))
 
 
 def _clause(text: str, start: int, end: int, lang: Language, sentence: Sentence) -> tuple[str, str]:
