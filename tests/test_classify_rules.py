@@ -392,3 +392,21 @@ def test_every_rule_fires_on_some_sample() -> None:
     for rules in (lexicon_en.RULES, lexicon_ja.RULES):
         silent = [r.name for r in rules if not any(r.pattern.search(t) for t in TRIGGER_SAMPLES)]
         assert silent == []
+
+
+def test_out_of_office_in_the_words_alone_is_an_auto_reply() -> None:
+    """An out-of-office with no automatic header or subject is still an auto-reply, with its return date."""
+    raw = text_mail(
+        "Thank you for your message. I am out of the office until Monday 9 March 2026 "
+        "with limited access to email.",
+        headers=[("Subject", "Re: Invoice INV-1001")],
+    )
+    result = classify_bytes(raw)
+    assert result.intent == Intent.AUTO_REPLY
+    assert result.return_date is not None and result.return_date >= date(2026, 3, 9)
+
+
+def test_a_person_back_from_the_office_who_paid_is_paid() -> None:
+    """'I was out of the office; we paid yesterday' is a person's reply: paid, not an auto-reply."""
+    raw = text_mail("Sorry, I was out of the office last week. We paid the invoice yesterday.")
+    assert classify_bytes(raw).intent == Intent.PAID
