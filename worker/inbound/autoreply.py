@@ -94,6 +94,57 @@ _PAID_CLAIM = re.compile(
     r"(?:振込|振り込|支払|お支払|送金)(?:み|い)?(?:を|が)?(?:ました|済|完了|いたしました|しました)",
     re.IGNORECASE,
 )
+# Every phrase of _OOO, _ACK and _UNATTENDED contains one of these (lower-case) words: plain substring
+# tests rule most replies out far faster than the phrase regexes would.
+_TRIGGERS = (
+    "out of",
+    "away",
+    "leave",
+    "vacation",
+    "holiday",
+    "travel",
+    "closed",
+    "out until",
+    "off until",
+    "not in the office",
+    "be back",
+    "access to",
+    "occasionally",
+    "intermittently",
+    "reopen",
+    "automat",
+    "received your",
+    "received by",
+    "we received",
+    "we have received",
+    "your case",
+    "your ticket",
+    "your reference",
+    "mailbox",
+    "this address",
+    "do not reply",
+    "no longer",
+    "休暇",
+    "出張",
+    "不在",
+    "休業",
+    "外出",
+    "帰省",
+    "お休み",
+    "メールの確認",
+    "出社",
+    "出勤",
+    "営業いたします",
+    "帰社",
+    "復帰",
+    "受け付けました",
+    "受付いたしました",
+    "自動",
+    "送信専用",
+    "使用されて",
+    "退職",
+    "ご遠慮",
+)
 _MAX_TEXT_ONLY = 900  # characters of new text: longer mail is a person writing, whatever it opens with
 _OPENING = 400  # the machine phrase must be near the start
 
@@ -123,6 +174,8 @@ def detect_auto_reply(mail: ParsedMail) -> AutoReplyInfo | None:
     reason = _header_sign(mail)
     if reason is None and _SUBJECT.search(mail.subject):
         reason = "subject"
+    if reason is None and not _may_be_automatic(mail.text[: _MAX_TEXT_ONLY * 3]):
+        return None  # the common case, a person's reply: no reply extraction, no phrase regexes
     text = extract_reply(mail.text, html=mail.html).strip() if mail.text else ""
     if reason is None:
         if not _text_only_auto(text):
@@ -145,6 +198,11 @@ def _header_sign(mail: ParsedMail) -> str | None:
     if precedence in ("auto_reply", "auto-reply", "bulk", "junk"):
         return f"precedence_{precedence}"
     return None
+
+
+def _may_be_automatic(text: str) -> bool:
+    low = text.lower()
+    return any(word in low for word in _TRIGGERS)
 
 
 def _text_only_auto(text: str) -> bool:

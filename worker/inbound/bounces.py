@@ -133,6 +133,14 @@ _MAX_DIAGNOSTIC = 500
 def detect_bounce(mail: ParsedMail) -> BounceReport | None:
     """A delivery failure report for one of our mails, or None (see the module docstring)."""
     msg = mail.message
+    failed_header = _x_failed_recipients(mail)
+    daemon = _from_daemon(mail)
+    subject = bool(_BOUNCE_SUBJECT.search(mail.subject)) and not _is_human_forward(mail)
+    null_sender = (mail.header("Return-Path") or "").strip() == "<>"
+    signalled = bool(failed_header or daemon or subject or null_sender or _is_report(msg))
+    # Most mail is a person's reply: one header look and one byte search settle it without a MIME walk.
+    if not signalled and not _has_report_fields(mail.raw) and not _SES_MARK.search(mail.text[:200]):
+        return None
     if is_feedback_report(mail):
         return None
     recipients = list(_dsn_recipients(msg)) or _text_dsn_recipients(mail)
@@ -140,11 +148,7 @@ def detect_bounce(mail: ParsedMail) -> BounceReport | None:
         return _from_dsn(mail, recipients)
     if _SES_MARK.search(mail.text[:200]):
         return _from_ses(mail)
-    failed_header = _x_failed_recipients(mail)
-    daemon = _from_daemon(mail)
-    subject = bool(_BOUNCE_SUBJECT.search(mail.subject)) and not _is_human_forward(mail)
-    null_sender = (mail.header("Return-Path") or "").strip() == "<>"
-    if not (failed_header or daemon or subject or null_sender or _is_report(msg)):
+    if not signalled:
         return None
     head = _failure_part(mail.text)
     worded = bool(_FAILURE_TEXT.search(head)) or bool(_DELAY_WORDS.search(mail.subject))
@@ -162,6 +166,11 @@ def detect_bounce(mail: ParsedMail) -> BounceReport | None:
     else:
         return None
     return _from_text(mail, head, failed_header, flufl_hard, flufl_soft, reason)
+
+
+def _has_report_fields(raw: bytes) -> bool:
+    low = raw.lower()  # bytes.lower and `in` are far cheaper than a case-blind regex over the whole mail
+    return b"delivery-status" in low or b"final-recipient" in low
 
 
 def is_feedback_report(mail: ParsedMail) -> bool:
