@@ -166,3 +166,22 @@ def test_connection_is_reused_across_mails() -> None:
                 sender.send(msg, sender="a@x.example", recipients=["b@y.example"])
             sender.close()
     assert len(sessions) == 10 and len(set(sessions)) == 1
+
+
+def test_refusal_after_the_message_data_is_not_taken_for_success() -> None:
+    """A server that accepts the envelope but refuses the message (554 after DATA) makes the send fail."""
+    from worker.outbound import localsmtp
+
+    async def refuse(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        return "554 5.7.1 message rejected as spam"
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(localsmtp._Recorder, "handle_DATA", refuse)
+        with LocalSMTPServer() as server:
+            sender = SMTPSender(SMTPConfig("127.0.0.1", server.port))
+            msg = EmailMessage()
+            msg["Subject"], msg["From"], msg["To"] = "x", "a@x.example", "b@y.example"
+            msg.set_content("x")
+            with pytest.raises(SendPermanentError, match="554"):
+                sender.send(msg, sender="a@x.example", recipients=["b@y.example"])
+            sender.close()

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
+from email.message import Message
 
 import structlog
 from sqlalchemy import Engine, select
@@ -30,12 +30,12 @@ from worker.db.engine import transaction
 from worker.db.models import Case, Mail, utcnow
 from worker.domain import CaseState, ReviewKind
 from worker.errors import SendOutcomeUnknown, SendPermanentError, SendTransientError
-from worker.outbound.smtp import Sender
+from worker.outbound.smtp import Sender, wire_bytes
 
 log = structlog.get_logger(__name__)
 
 # Builds the message for a planned mail; returns (message, envelope sender, recipients).
-Composer = Callable[[Session, Case, Mail], tuple[EmailMessage, str, list[str]]]
+Composer = Callable[[Session, Case, Mail], tuple[Message, str, list[str]]]
 
 # States a planned mail may still go out in. Instalment and promise reminders go out while on a plan
 # or a promise; everything else needs the case to be on the ladder.
@@ -59,7 +59,7 @@ def deliver(engine: Engine, mail_id: int, *, sender: Sender, compose: Composer,
 
 
 def _prepare(engine: Engine, mail_id: int, compose: Composer,
-             now: Callable[[], datetime]) -> Outcome | tuple[EmailMessage, str, list[str]]:
+             now: Callable[[], datetime]) -> Outcome | tuple[Message, str, list[str]]:
     with transaction(engine) as session:
         mail = session.get(Mail, mail_id)
         if mail is None or mail.case_id is None:
@@ -72,7 +72,7 @@ def _prepare(engine: Engine, mail_id: int, compose: Composer,
             _cancel(session, case, mail, f"case is {case.state}")
             return Outcome(mail_id, "cancelled", case.state)
         message, envelope_from, recipients = compose(session, case, mail)
-        mail.raw = message.as_bytes()
+        mail.raw = wire_bytes(message)  # exactly what goes over the wire
         mail.subject = str(message["Subject"] or "")
         mail.to_addrs = ", ".join(recipients)
         mail.from_addr = envelope_from
@@ -82,7 +82,7 @@ def _prepare(engine: Engine, mail_id: int, compose: Composer,
     return message, envelope_from, recipients
 
 
-def _send(engine: Engine, mail_id: int, message: EmailMessage, envelope_from: str, recipients: list[str],
+def _send(engine: Engine, mail_id: int, message: Message, envelope_from: str, recipients: list[str],
           sender: Sender, now: Callable[[], datetime]) -> Outcome:
     deferred: SendTransientError | None = None
     with transaction(engine) as session:

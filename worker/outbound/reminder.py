@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from email.message import EmailMessage
+from email.message import Message
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -37,7 +37,7 @@ class ReminderComposer:
         self._secret = settings.secret_bytes()
         self._policies = load_policies(settings.policies_dir)
 
-    def compose(self, session: Session, case: Case, mail: Mail) -> tuple[EmailMessage, str, list[str]]:
+    def compose(self, session: Session, case: Case, mail: Mail) -> tuple[Message, str, list[str]]:
         s = self.settings
         customer = case.customer
         to = ledger.active_contacts(customer)

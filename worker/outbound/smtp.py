@@ -16,7 +16,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.message import Message
 from typing import Protocol
 
 import structlog
@@ -27,7 +27,7 @@ log = structlog.get_logger(__name__)
 
 
 class Sender(Protocol):
-    def send(self, message: EmailMessage, *, sender: str, recipients: list[str]) -> None: ...
+    def send(self, message: Message, *, sender: str, recipients: list[str]) -> None: ...
 
     def close(self) -> None: ...
 
@@ -52,10 +52,10 @@ class SMTPSender:
         self._conn: smtplib.SMTP | None = None
         self._next_slot = 0.0
 
-    def send(self, message: EmailMessage, *, sender: str, recipients: list[str]) -> None:
+    def send(self, message: Message, *, sender: str, recipients: list[str]) -> None:
         self._throttle()
         conn = self._connection()
-        data = message.as_bytes()
+        data = wire_bytes(message)
         try:
             conn.mail(sender, ["SMTPUTF8"] if _needs_smtputf8(sender, recipients) else [])
             for rcpt in recipients:
@@ -76,6 +76,8 @@ class SMTPSender:
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self._drop()
             raise SendOutcomeUnknown(f"SMTP connection lost while the message was sent: {exc}") from exc
+        if code != 250:  # smtplib.data() returns the reply to the message itself; only sendmail() checks it
+            raise _refused(code, resp, "message")
         if not self._reuse:
             self.close()
 
@@ -136,6 +138,11 @@ class SMTPSender:
         self._next_slot = max(now, self._next_slot) + 1.0 / rate
 
 
+def wire_bytes(message: Message) -> bytes:
+    """The message as it goes over SMTP: CRLF line ends (smtplib sends bytes as they are)."""
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+
+
 def _needs_smtputf8(sender: str, recipients: list[str]) -> bool:
     return not all(a.isascii() for a in [sender, *recipients])
 
@@ -151,11 +158,11 @@ def _refused(code: int, resp: bytes | str, what: str) -> SendTransientError | Se
 class FakeSender:
     """Records what would have been sent; can be told to fail the next sends."""
 
-    sent: list[tuple[str, list[str], EmailMessage]] = field(default_factory=list)
+    sent: list[tuple[str, list[str], Message]] = field(default_factory=list)
     fail_with: list[Exception] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def send(self, message: EmailMessage, *, sender: str, recipients: list[str]) -> None:
+    def send(self, message: Message, *, sender: str, recipients: list[str]) -> None:
         with self._lock:
             if self.fail_with:
                 raise self.fail_with.pop(0)
