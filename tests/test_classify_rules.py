@@ -410,3 +410,27 @@ def test_a_person_back_from_the_office_who_paid_is_paid() -> None:
     """'I was out of the office; we paid yesterday' is a person's reply: paid, not an auto-reply."""
     raw = text_mail("Sorry, I was out of the office last week. We paid the invoice yesterday.")
     assert classify_bytes(raw).intent == Intent.PAID
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If you have already paid, please disregard this reminder.",
+        "Please arrange payment by 10 March 2026.",
+        "3月10日までにお支払いくださいますようお願い申し上げます。",
+        "既にお支払いいただいている場合は、行き違いをご容赦ください。",
+    ],
+)
+def test_reminder_wording_left_in_a_reply_is_not_acted_on(text: str) -> None:
+    """Our own reminder's phrases (when a quote is not cut) never reach a confident paid or promise."""
+    verdict = read_intent(text, REF)
+    assert verdict.intent not in (Intent.PAID, Intent.PROMISE_TO_PAY) or verdict.confidence < LOW_CONFIDENCE
+
+
+def test_customer_request_for_month_end_payment_is_a_promise() -> None:
+    """'今月末の支払いでお願いいたします' asks to pay at month end: a promise with that date."""
+    verdict = read_intent("恐れ入りますが、今月末の支払いでお願いいたします。", REF)
+    assert verdict.intent == Intent.PROMISE_TO_PAY
+    assert promised_date("今月末の支払いでお願いいたします。", REF, verdict.intent, language="ja") == date(
+        2026, 3, 31
+    )

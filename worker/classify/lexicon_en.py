@@ -145,7 +145,8 @@ RULES: tuple[Rule, ...] = (
         PAID,
         0.85,
         r"\b(?:please\s+find|attached\s+(?:is|are|please\s+find)|enclosed\s+(?:is|please\s+find))\s+"
-        r"(?:\w+\s+){0,3}(?:remittance|payment|transfer|receipt|confirmation|swift)",
+        r"(?:\w+\s+){0,3}(?:remittance|payment\s+(?:confirmation|advice|receipt|proof)|proof\s+of\s+payment|"
+        r"transfer\s+(?:confirmation|receipt|slip)|receipt|swift|bank\s+(?:slip|confirmation))",
         "'please find attached the remittance'",
     ),
     rule(
@@ -268,7 +269,8 @@ RULES: tuple[Rule, ...] = (
         "a payment word in a sentence that names a date",
         needs_date=True,
         question=0.5,
-        blocker=r"\b(?:due|overdue|invoice\s+date|dated|issued|terms)\b.*$",
+        # our own reminder's "please arrange payment by 10 March" is a request, not the customer's promise
+        blocker=r"\b(?:due|overdue|invoice\s+date|dated|issued|terms|please|kindly|ask|request|reminder)\b.*$",
     ),
     rule(
         "promise_not_until_date",

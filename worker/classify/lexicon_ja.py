@@ -45,6 +45,11 @@ _GOODS = (
     r"(?:商品|品物|製品|荷物|注文品|納品物|物品|部品|機械|機器|資材|材料|サービス|納品|発注品|"
     r"ご注文の品|現物|在庫|品)"
 )
+# "…お支払いくださいますようお願い申し上げます" is our reminder asking, not the customer promising.
+# Right after the payment word: the customer's own "月末の支払いでお願いします" stays a promise.
+_REQUEST = (
+    r"^(?:を|の程を?)?\s?(?:くださ|下さ|いただきますよう|いただけますよう|頂きますよう|頂けますよう|お願い)"
+)
 _INVOICE = r"(?:請求書|請求|インボイス|明細書|請求明細)"
 
 RULES: tuple[Rule, ...] = (
@@ -115,6 +120,7 @@ RULES: tuple[Rule, ...] = (
         r"いたしたく|させていただければ|させていただく予定)(?!か)",
         "お支払いいたします, 振り込みます",
         question=0.4,
+        blocker_after=_REQUEST,
     ),
     rule(
         "ja_promise_planned",
@@ -142,6 +148,7 @@ RULES: tuple[Rule, ...] = (
         needs_date=True,
         question=0.5,
         blocker=r"(?:期限|期日|請求日|発行日|締め|締日|支払期日|お支払期限)[^、。]{0,6}$",
+        blocker_after=_REQUEST,
     ),
     rule(
         "ja_promise_arrange",

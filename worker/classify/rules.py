@@ -31,7 +31,9 @@ from datetime import date
 from worker.domain import PRECEDENCE, Intent
 
 SAID = 0.5  # an intent whose combined score reaches this counts as said by the reply
-HEDGED = 0.6  # factor on paid/promise hits inside a conditional clause
+# Factor on hits inside a conditional clause. "If you have already paid, please disregard" is our own
+# reminder's wording (left in when a quote is not cut): a conditional payment must not read as one.
+HEDGED = {Intent.PAID: 0.4, Intent.PROMISE_TO_PAY: 0.6}
 MAX_SCORE = 0.97  # rules never make the classifier certain
 
 
@@ -101,6 +103,7 @@ class Rule:
     pattern: re.Pattern[str]
     negatable: bool = True
     blocker: re.Pattern[str] | None = None
+    blocker_after: re.Pattern[str] | None = None  # the same, searched in the clause after the match
     needs_date: bool | None = None
     question: float = 1.0
     triggers: tuple[str, ...] = ()  # lower-case words it cannot match without; empty: always run
@@ -135,11 +138,13 @@ class Rule:
             return 0.0
         if self.blocker is not None and self.blocker.search(before):
             return 0.0
+        if self.blocker_after is not None and self.blocker_after.search(after):
+            return 0.0
         weight = self.weight * doc.weight
         if sentence.question:
             weight *= self.question
         if self.intent in (Intent.PAID, Intent.PROMISE_TO_PAY) and lang.hedge.search(before + " " + after):
-            weight *= HEDGED
+            weight *= HEDGED[self.intent]
         return weight
 
 
@@ -196,11 +201,22 @@ def run_rules(rules: Sequence[Rule], doc: Document, lang: Language) -> list[Hit]
 
 
 def combine(hits: Sequence[Hit]) -> dict[Intent, float]:
-    """Score per intent: independent hits combine as 1 - Π(1 - w), capped below certainty."""
+    """Score per intent: independent hits combine as 1 - Π(1 - w), capped below certainty.
+
+    Hits of one intent on overlapping words are one piece of evidence, not several: only the strongest
+    of them counts ("already paid" matched by two rules is still one phrase)."""
     misses: dict[Intent, float] = {}
-    for hit in hits:
+    taken: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: -h.weight):
+        if any(_same_words(hit, other) for other in taken):
+            continue
+        taken.append(hit)
         misses[hit.intent] = misses.get(hit.intent, 1.0) * (1.0 - min(hit.weight, 0.99))
     return {intent: min(MAX_SCORE, 1.0 - miss) for intent, miss in misses.items()}
+
+
+def _same_words(a: Hit, b: Hit) -> bool:
+    return a.intent == b.intent and a.context == b.context and a.span[0] < b.span[1] and b.span[0] < a.span[1]
 
 
 def decide(hits: Sequence[Hit], *, nothing_said: float) -> Verdict:
@@ -224,6 +240,7 @@ def rule(
     *,
     negatable: bool = True,
     blocker: str | None = None,
+    blocker_after: str | None = None,
     needs_date: bool | None = None,
     question: float = 1.0,
 ) -> Rule:
@@ -236,6 +253,7 @@ def rule(
         pattern=re.compile(pattern, re.IGNORECASE),
         negatable=negatable,
         blocker=re.compile(blocker, re.IGNORECASE) if blocker else None,
+        blocker_after=re.compile(blocker_after, re.IGNORECASE) if blocker_after else None,
         needs_date=needs_date,
         question=question,
     )
