@@ -141,8 +141,8 @@ class Rule:
         if self.blocker_after is not None and self.blocker_after.search(after):
             return 0.0
         weight = self.weight * doc.weight
-        if sentence.question:
-            weight *= self.question
+        if sentence.question and not lang.clause_edge.search(doc.text, end, sentence.end):
+            weight *= self.question  # only the clause that asks: "…振込いたしますので、お待ちいただけますか"
         if self.intent in (Intent.PAID, Intent.PROMISE_TO_PAY) and lang.hedge.search(before + " " + after):
             weight *= HEDGED[self.intent]
         return weight
