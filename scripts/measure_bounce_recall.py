@@ -119,6 +119,11 @@ def measure(corpora: Path, show_misses: bool) -> dict[str, object]:
     print(f"negatives              {negative_count} (sisimai not/ + arf, mail-gem ordinary, own replies)")
     print(f"false bounces          {_pct(len(false_bounce), negative_count)} {false_bounce[:10]}")
     print(f"false auto-replies     {_pct(len(false_auto), negative_count)} {false_auto[:10]}")
+    own_figures = _own_labelled()
+    print()
+    print("project corpus (tests/corpus, labelled):")
+    for label, (hit, n) in own_figures.items():
+        print(f"  {label:38} {_pct(hit, n)}")
     if show_misses:
         print("\n".join(["", "misses:", *misses]))
     return {
@@ -128,6 +133,32 @@ def measure(corpora: Path, show_misses: bool) -> dict[str, object]:
         "false_auto": len(false_auto),
         "negatives": negative_count,
     }
+
+
+def _own_labelled() -> dict[str, tuple[int, int]]:
+    """Bounces with exactly the labelled recipients, auto-replies found, return dates equal to the label."""
+    counts = {"bounces with exact recipients": [0, 0], "auto-replies detected": [0, 0], "return dates right": [0, 0]}
+    for split in ("train", "heldout"):
+        labels = ROOT / "tests" / "corpus" / split / "labels.jsonl"
+        for line in labels.read_text(encoding="utf-8").splitlines() if labels.exists() else ():
+            row = json.loads(line)
+            if row["intent"] not in ("bounce", "auto_reply"):
+                continue
+            mail = parse_mail((labels.parent / row["file"]).read_bytes())
+            if row["intent"] == "bounce":
+                report = detect_bounce(mail)
+                right = report is not None and set(report.recipients) == set(row["bounce_recipients"])
+                counts["bounces with exact recipients"][0] += right
+                counts["bounces with exact recipients"][1] += 1
+                continue
+            found = detect_auto_reply(mail)
+            counts["auto-replies detected"][0] += found is not None
+            counts["auto-replies detected"][1] += 1
+            if row.get("return_date"):
+                got = found.return_date.isoformat() if found and found.return_date else None
+                counts["return dates right"][0] += got == row["return_date"]
+                counts["return dates right"][1] += 1
+    return {label: (hit, n) for label, (hit, n) in counts.items()}
 
 
 def _own_replies() -> list[Path]:
