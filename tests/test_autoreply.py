@@ -102,6 +102,22 @@ def test_explicit_return_beats_the_end_of_the_absence() -> None:
     assert found is not None and found.return_date == date(2026, 4, 20)
 
 
+def test_be_back_on_weekday_is_the_return_date() -> None:
+    """'I will be back on Thursday' written on Monday 9 March returns on Thursday 12 March."""
+    found = _detect("I am travelling this week and will be back on Thursday.", ("X-Autorespond", "yes"))
+    assert found is not None
+    assert found.kind == "out_of_office"
+    assert found.return_date == date(2026, 3, 12)
+
+
+def test_no_date_in_the_notice_gives_no_return_date() -> None:
+    """An out-of-office that names no day has return_date None rather than a guess."""
+    found = _detect("I am out of the office with limited access to email.", ("Auto-Submitted", "auto-replied"))
+    assert found is not None
+    assert found.kind == "out_of_office"
+    assert found.return_date is None
+
+
 def test_day_first_numeric_return_date() -> None:
     """'will return on 13/04/2026' (a part above 12) is 13 April."""
     found = _detect("I'm currently on annual leave and will return on 13/04/2026.", ("X-Autoreply", "yes"))

@@ -16,6 +16,8 @@ is a person's reply and stays one.
 The return date (when the person is back) is read from the text against the mail's own Date header:
 "back on / returning on / reopens on X" and "until X" give X; Japanese "X より/から 出社", "X 以降",
 "X に帰社" give X; "X まで 不在" gives the day after X. An explicit return beats the end of an absence.
+
+Bounces carry Auto-Submitted too: decide them first (worker.inbound.bounces.detect_bounce), as classify does.
 """
 
 from __future__ import annotations
