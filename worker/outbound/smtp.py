@@ -54,21 +54,13 @@ class SMTPSender:
 
     def send(self, message: Message, *, sender: str, recipients: list[str]) -> None:
         self._throttle()
-        conn = self._connection()
         data = wire_bytes(message)
         try:
-            conn.mail(sender, ["SMTPUTF8"] if _needs_smtputf8(sender, recipients) else [])
-            for rcpt in recipients:
-                code, resp = conn.rcpt(rcpt)
-                if code >= 400:
-                    conn.rset()
-                    raise _refused(code, resp, f"recipient {rcpt}")
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            conn = self._envelope(sender, recipients)
+        except smtplib.SMTPServerDisconnected:
+            # The kept-open connection was closed by the server while idle: reconnect once, nothing was sent.
             self._drop()
-            raise SendTransientError(f"SMTP connection lost before sending: {exc}") from exc
-        except smtplib.SMTPResponseException as exc:
-            conn.rset()
-            raise _refused(exc.smtp_code, exc.smtp_error, "envelope") from exc
+            conn = self._envelope(sender, recipients)
         try:
             code, resp = conn.data(data)
         except smtplib.SMTPDataError as exc:
@@ -81,22 +73,32 @@ class SMTPSender:
         if not self._reuse:
             self.close()
 
+    def _envelope(self, sender: str, recipients: list[str]) -> smtplib.SMTP:
+        """MAIL FROM and RCPT TO on the kept-open connection (opened on first use)."""
+        conn = self._conn or self._connect()
+        self._conn = conn
+        try:
+            code, resp = conn.mail(sender, ["SMTPUTF8"] if _needs_smtputf8(sender, recipients) else [])
+            if code >= 400:
+                conn.rset()
+                raise _refused(code, resp, "sender")
+            for rcpt in recipients:
+                code, resp = conn.rcpt(rcpt)
+                if code >= 400:
+                    conn.rset()
+                    raise _refused(code, resp, f"recipient {rcpt}")
+        except smtplib.SMTPServerDisconnected:
+            raise
+        except OSError as exc:
+            self._drop()
+            raise SendTransientError(f"SMTP connection lost before sending: {exc}") from exc
+        return conn
+
     def close(self) -> None:
         if self._conn is not None:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 self._conn.quit()
             self._conn = None
-
-    def _connection(self) -> smtplib.SMTP:
-        if self._conn is not None:
-            try:
-                if self._conn.noop()[0] == 250:
-                    return self._conn
-            except (smtplib.SMTPException, OSError):
-                pass
-            self._drop()
-        self._conn = self._connect()
-        return self._conn
 
     def _connect(self) -> smtplib.SMTP:
         c = self._config
