@@ -20,7 +20,7 @@ import structlog
 
 from worker.classify import lexicon_en, lexicon_ja
 from worker.classify.automatic import Automatic, auto_reply_text, detect_automatic
-from worker.classify.dates import FoundDate, Prefer, find_dates
+from worker.classify.dates import FoundDate, Prefer, find_dates, lower_keeping_length
 from worker.classify.entities import find_amounts, find_invoice_refs
 from worker.classify.language import detect_language
 from worker.classify.rules import SAID, Document, Hit, Language, Rule, Sentence, Verdict, decide, run_rules
@@ -151,7 +151,7 @@ def _rulesets_for(text: str, code: str) -> list[tuple[Sequence[Rule], Language]]
 
 def make_document(text: str, reference: datetime | date, lang: Language, *, weight: float = 1.0) -> Document:
     """A reply's text as the rules read it: hard-wrapped lines joined, sentences with the dates they name."""
-    joined = join_lines(text, lang.code).translate(_QUOTES)
+    joined = lower_keeping_length(join_lines(text, lang.code).translate(_QUOTES))  # rules are lower-case
     found = find_dates(joined, reference)
     sentences: list[Sentence] = []
     for m in _SENTENCE.finditer(joined):

@@ -42,6 +42,14 @@ Prefer = Literal["future", "past", "nearest"]
 _FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
+def lower_keeping_length(text: str) -> str:
+    """text.lower(), but characters whose lower case is longer ('İ') stay as they are: spans keep matching."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+
+
 def fold_width(text: str) -> str:
     """Full-width digits, letters and punctuation as ASCII; same length, so spans still match the input."""
     return text.translate(_FOLD)
@@ -394,7 +402,7 @@ def _iso(m: re.Match[str], ctx: _Context) -> date | None:
 def _ja_full(m: re.Match[str], ctx: _Context) -> date | None:
     era = m.group("era")
     y = 1 if m.group("y") == "元" else int(m.group("y"))
-    year = ERAS[era] + y if era else (y + 2000 if y < 100 else y)
+    year = ERAS[era.upper()] + y if era else (y + 2000 if y < 100 else y)
     return _safe_date(year, int(m.group("mo")), int(m.group("d")))
 
 
@@ -458,7 +466,7 @@ _FORMS: tuple[tuple[str, str, Resolver], ...] = (
     ),
     (
         "era_short",
-        r"(?<![A-Za-z])(?P<era>[RH])(?P<y>\d{1,2})[./](?P<mo>\d{1,2})[./](?P<d>\d{1,2})(?!\d)",
+        r"(?<![A-Za-z])(?P<era>[rh])(?P<y>\d{1,2})[./](?P<mo>\d{1,2})[./](?P<d>\d{1,2})(?!\d)",
         _ja_full,
     ),
     ("iso", r"(?<!\d)(?P<y>20\d{2})[-/.年](?P<mo>\d{1,2})[-/.月](?P<d>\d{1,2})(?!\d)日?", _iso),
@@ -538,7 +546,7 @@ _FORMS: tuple[tuple[str, str, Resolver], ...] = (
     (
         "en_month_end",
         r"\b(?:the\s+)?end\s+of\s+(?:the|this)\s+month\b|\bend\s+of\s+month\b|\bmonth[- ]end\b|"
-        r"\bEOM\b|\bthis\s+month\b",
+        r"\beom\b|\bthis\s+month\b",
         _this_month_end,
     ),
     (
@@ -581,14 +589,16 @@ _FORMS: tuple[tuple[str, str, Resolver], ...] = (
     ("en_tomorrow", r"\btomorrow\b|\btmrw\b", _tomorrow),
     (
         "en_today",
-        r"\btoday\b|\btonight\b|\bend\s+of\s+(?:the\s+)?day\b|\bEOD\b|\bCOB\b|\bclose\s+of\s+business\b",
+        r"\btoday\b|\btonight\b|\bend\s+of\s+(?:the\s+)?day\b|\beod\b|\bcob\b|\bclose\s+of\s+business\b",
         _today,
     ),
 )
 
 
 _COMPILED: tuple[tuple[str, re.Pattern[str], Resolver], ...] = tuple(
-    (name, re.compile(pattern, re.IGNORECASE), resolve) for name, pattern, resolve in _FORMS
+    # text is lower-cased once before matching: IGNORECASE made every form two to three times slower
+    (name, re.compile(pattern), resolve)
+    for name, pattern, resolve in _FORMS
 )
 _DEADLINE_EN = re.compile(
     r"\b(?:by|before|until|till|no later than|not later than|latest|within|in)\s+(?:the\s+)?$", re.IGNORECASE
@@ -629,13 +639,13 @@ def _today_of(reference: datetime | date) -> date:
 # gate and text instead of a full regex pass per form; most replies name no date at all.
 _GATES: dict[str, re.Pattern[str]] = {
     "digit": re.compile(r"\d"),
-    "month": re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.IGNORECASE),
-    "weekday": re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)", re.IGNORECASE),
-    "month_word": re.compile(r"month|\beom\b", re.IGNORECASE),
-    "week_word": re.compile(r"week", re.IGNORECASE),
-    "year_word": re.compile(r"year", re.IGNORECASE),
-    "relative": re.compile(r"\b(?:within|in|inside|over)\b", re.IGNORECASE),
-    "today": re.compile(r"today|tonight|tomorrow|tmrw|\b(?:eod|cob)\b|end\s+of|close\s+of", re.IGNORECASE),
+    "month": re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"),
+    "weekday": re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)"),
+    "month_word": re.compile(r"month|\beom\b"),
+    "week_word": re.compile(r"week"),
+    "year_word": re.compile(r"year"),
+    "relative": re.compile(r"\b(?:within|in|inside|over)\b"),
+    "today": re.compile(r"today|tonight|tomorrow|tmrw|\b(?:eod|cob)\b|end\s+of|close\s+of"),
     "ja_month": re.compile(r"月"),
     "ja_weekday": re.compile(r"曜"),
     "ja_week": re.compile(r"週"),
@@ -729,7 +739,7 @@ def _find_dates(
 ) -> list[FoundDate]:
     if not _HINT.search(text):
         return []
-    folded = fold_width(text)
+    folded = lower_keeping_length(fold_width(text))
     ctx = _Context(
         _today_of(reference), prefer, _infer_day_first(folded, day_first), bool(_KANA.search(folded))
     )

@@ -226,7 +226,7 @@ RULES: tuple[Rule, ...] = (
         r"届いておらず|納品されておらず",
         "まだ届いておりません (no object: most often the goods)",
         negatable=False,
-        blocker=_INVOICE + r"|メール|書類|郵送|PDF",
+        blocker=_INVOICE + r"|メール|書類|郵送|[Pp][Dd][Ff]",
     ),
     rule(
         "ja_dispute_defective",
@@ -480,4 +480,14 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     ),
     "ja_other_checking": ("確認", "折り返し", "追って", "社内", "承知", "拝受"),
 }
-RULES = tuple(replace(r, triggers=TRIGGERS[r.name]) for r in RULES)
+# Japanese has no letter case: compiled without IGNORECASE these patterns run several times faster.
+RULES = tuple(
+    replace(
+        r,
+        triggers=TRIGGERS[r.name],
+        pattern=re.compile(r.pattern.pattern),
+        blocker=re.compile(r.blocker.pattern) if r.blocker else None,
+        blocker_after=re.compile(r.blocker_after.pattern) if r.blocker_after else None,
+    )
+    for r in RULES
+)

@@ -196,7 +196,7 @@ def run_rules(rules: Sequence[Rule], doc: Document, lang: Language) -> list[Hit]
     if not doc.sentences:
         return []
     starts = [s.start for s in doc.sentences]
-    lowered = doc.text.lower()
+    lowered = doc.text.lower()  # already lower case from make_document; cheap when it is
     return [hit for rule in rules if rule.may_match(lowered) for hit in rule.check(doc, lang, starts)]
 
 
@@ -243,6 +243,7 @@ def rule(
     blocker_after: str | None = None,
     needs_date: bool | None = None,
     question: float = 1.0,
+    flags: int = re.IGNORECASE,
 ) -> Rule:
     """Build a Rule with its patterns compiled case-insensitively (for the lexicon modules)."""
     return Rule(
@@ -250,10 +251,10 @@ def rule(
         description=description,
         intent=intent,
         weight=weight,
-        pattern=re.compile(pattern, re.IGNORECASE),
+        pattern=re.compile(pattern, flags),
         negatable=negatable,
-        blocker=re.compile(blocker, re.IGNORECASE) if blocker else None,
-        blocker_after=re.compile(blocker_after, re.IGNORECASE) if blocker_after else None,
+        blocker=re.compile(blocker, flags) if blocker else None,
+        blocker_after=re.compile(blocker_after, flags) if blocker_after else None,
         needs_date=needs_date,
         question=question,
     )
