@@ -334,6 +334,8 @@ TRIGGER_SAMPLES = [
     "作業が完了していません。",
     "ご契約では送料込みのはずです。",
     "異議があります。",
+    "We were told the installation was free.",
+    "注文数は10個ですが、請求書には12個です。",
     "Bank transfer done this morning.",
     "Why are we charged a late fee?",
     "She will process it next Tuesday.",

@@ -217,7 +217,7 @@ RULES: tuple[Rule, ...] = (
         PROMISE,
         0.72,
         r"(?<!you )(?<!they )(?:\b(?:will|shall)|'ll)\s+(?:\w+\s+)?"
-        r"(?:process|release|clear|action|approve|run)\b",
+        r"(?:process|release|clear|action|approve|run|sort|deal\s+with|take\s+care\s+of|handle|arrange)\b",
         "'she will process it next Tuesday': a vague verb counts only with a date",
         needs_date=True,
         question=0.3,
@@ -315,7 +315,7 @@ RULES: tuple[Rule, ...] = (
         0.88,
         r"\b(?:split|divide|break|spread|spreading|splitting)\s+(?:\S+\s+){0,5}?(?:into|over|across|in)\s+(?:\w+\s+){0,2}?"
         r"(?:\d+|two|three|four|five|six|several|multiple|monthly|equal|smaller)?\s*(?:payments?|parts?|"
-        r"instal+ments?|months?|tranches?|portions?|amounts?|chunks?)\b|"
+        r"instal+ments?|months?|tranches?|portions?|amounts?|chunks?|halves)\b|"
         r"\bpay\s+(?:it\s+|this\s+|the\s+\w+\s+)?in\s+(?:\d+|two|three|four|five|six|several|multiple|monthly|equal)\s+"
         r"(?:payments?|parts?|instal+ments?|tranches?|portions?|installments?|amounts?)",
         "'split into three payments', 'pay in two parts'",
@@ -331,7 +331,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:will\s+be\s+paid\s+|we\s+will\s+pay\s+|to\s+follow\s+)?(?:next|later|in\s+\w+|by|at\s+the\s+end))|"
         r"\bpartial\s+payments?\b|\bpart[- ]payments?\b|"
         r"(?:[$€£¥]\s?\d[\d,.]*|\bhalf|\bpart\s+of\s+it)\s+now\s+and\s+(?:the\s+rest|the\s+remainder|the\s+balance|"
-        r"[$€£¥]\s?\d[\d,.]*|the\s+other\s+half)",
+        r"[$€£¥]\s?\d[\d,.]*|the\s+other\s+half)|\bone\s+now\s+and\s+(?:one|the\s+other|the\s+rest)\b",
         "pay half now, the rest later",
         negatable=False,
     ),
@@ -499,6 +499,16 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:not|n't|never)\s+been\s+(?:deducted|credited|applied|taken\s+off|offset|accounted\s+for)|"
         r"\b(?:deposit|credit|payment)\s+(?:was\s+|is\s+)?not\s+(?:deducted|applied|taken\s+into\s+account)",
         "a deposit or credit not deducted; 'should be X, not Y'",
+        negatable=False,
+    ),
+    rule(
+        "dispute_told_otherwise",
+        DISPUTE,
+        0.75,
+        r"\b(?:we\s+)?(?:were|was)\s+(?:told|promised|quoted|assured|advised)\b[^.?!]{0,50}\b(?:free|included|"
+        r"no\s+charge|not\s+be\s+charged|cheaper|lower|less|discount)|\b(?:quote|quotation|contract|agreement|"
+        r"order\s+confirmation)\s+(?:said|says|stated|states|shows|showed)\b",
+        "we were told it was free / the quote said otherwise",
         negatable=False,
     ),
     rule(
@@ -763,6 +773,19 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     ),
     "plan_count_of_payments": ("payments", "instal", "tranches", "transfers", "remittances"),
     "dispute_late_fee": ("late", "penalty", "interest"),
+    "dispute_told_otherwise": (
+        "told",
+        "promised",
+        "quoted",
+        "assured",
+        "advised",
+        "said",
+        "says",
+        "stated",
+        "states",
+        "shows",
+        "showed",
+    ),
     "paid_noun_done": ("done", "sent", "completed", "made", "executed", "processed", "initiated"),
     "promise_make_sure": ("make sure", "ensure", "see to it"),
     "dispute_correction": ("correct", "revis", "amend", "adjust", "fix"),
