@@ -256,3 +256,18 @@ def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+def approve_payment_plan(
+    session: Session, case: Case, instalments: Sequence[tuple[Decimal, date]], *, actor: str, reason: str,
+    now: datetime | None = None,
+) -> None:
+    """Put a case on a plan: instalment rows, state on_plan, and the scheduler looks again at once."""
+    from worker.db.models import Instalment
+
+    if not instalments:
+        raise ValueError("a payment plan needs at least one instalment")
+    for seq, (amount, due) in enumerate(sorted(instalments, key=lambda i: i[1]), start=1):
+        session.add(Instalment(case_id=case.id, seq=seq, amount=amount, due_date=due))
+    transition(session, case, CaseState.ON_PLAN, actor=actor, reason=reason, next_action_at=now or utcnow(),
+               instalments=[[format(a, "f"), d.isoformat()] for a, d in instalments])

@@ -29,6 +29,8 @@ class Services:
     sender_factory: Callable[[], Sender] | None = None  # tests and the demo pass their own
     clock: Callable[[], datetime] = utcnow  # the demo runs on a simulated clock
     _local: threading.local = field(default_factory=threading.local, repr=False)
+    _senders: list[Sender] = field(default_factory=list, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def build(cls, rt: Runtime, sender_factory: Callable[[], Sender] | None = None) -> Services:
@@ -45,7 +47,16 @@ class Services:
                 password=s.smtp_password.get_secret_value() if s.smtp_password else None,
                 timeout=s.smtp_timeout_seconds, rate_per_second=s.smtp_rate_per_second))
             self._local.sender = sender
+            with self._lock:
+                self._senders.append(sender)
         return sender
+
+    def close(self) -> None:
+        """Close every thread's SMTP connection (at shutdown)."""
+        with self._lock:
+            senders, self._senders = self._senders, []
+        for sender in senders:
+            sender.close()
 
     @cached_property
     def planner(self):  # type: ignore[no-untyped-def]

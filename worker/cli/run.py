@@ -61,6 +61,7 @@ def tick_command(
             console.print(f"dry run at {moment.isoformat()}: {len(report.previews)} reminder(s) would be sent")
             return
         outcomes = [services.deliver(mail_id, now=lambda: moment) for mail_id in report.planned]
+        services.close()
     except DunmailError as exc:
         raise fail(str(exc)) from None
     sent = [o for o in outcomes if o.status == "sent"]
@@ -107,6 +108,7 @@ def worker_command(
     for t in threads_:
         t.join(timeout=30)
     worker.stop()
+    services.close()
 
 
 HealthPort = Annotated[int, typer.Option(help="serve /healthz and /metrics on this port (0: off)")]

@@ -68,6 +68,7 @@ def run_demo(workdir: Path, *, log_format: str = "console") -> DemoResult:
             None, log_format=log_format,
             database_url=f"sqlite:///{workdir / 'demo.db'}", broker_url="memory://", smtp_host="127.0.0.1",
             smtp_port=smtp.port, smtp_security="none", secret_key=DEMO_SECRET, log_level="warning",
+            intake_address="invoices@dunmail.example", intake_allowed_senders=["@dunmail.example"],
             payment_instructions="Bank: Example Bank · IBAN GB00 EXAM 0000 0000 1234 56 · please quote the invoice "
                                  "number / 振込先: サンプル銀行 本店営業部 普通 1234567",
         )
@@ -105,6 +106,7 @@ def _simulate(services: Services, smtp: LocalSMTPServer, clock: _Clock) -> None:
     answered: set[str] = set()
     seen = 0
     try:
+        _finance_forwards_invoices(services, clock.moment + timedelta(days=2))
         while clock.moment < END:
             report = services.tick(now=clock.moment)
             for mail_id in report.planned:
@@ -114,9 +116,11 @@ def _simulate(services: Services, smtp: LocalSMTPServer, clock: _Clock) -> None:
             seen = _customers_read_their_mail(services, smtp, clock, seen, pending, answered)
             while pending and pending[0].at <= clock.moment:
                 _customer_replies(services, heapq.heappop(pending))
+            _finance_decides(services, clock.moment)
             clock.moment += STEP
     finally:
         worker.stop()
+        services.close()
 
 
 def _customers_read_their_mail(services: Services, smtp: LocalSMTPServer, clock: _Clock, seen: int,
@@ -157,6 +161,86 @@ def _customer_replies(services: Services, p: _Pending) -> None:
     with transaction(services.rt.engine) as session:
         mail, _ = store_inbound(session, raw, mailbox="demo-inbox")
     services.process(mail.id)
+
+
+def _finance_forwards_invoices(services: Services, at: datetime) -> None:
+    """Finance forwards two e-invoices (Peppol, JP PINT) and one invoice written in a mail to the intake address."""
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+
+    for n, (name, attachment, body) in enumerate((
+        ("peppol-en.xml", (HERE / "intake" / "peppol-en.xml").read_bytes(), "Please chase this one. Thanks, Sam"),
+        ("jp-pint.xml", (HERE / "intake" / "jp-pint.xml").read_bytes(), "よろしくお願いします。田中"),
+        (None, None, _BODY_INVOICE),
+    )):
+        msg = EmailMessage()
+        msg["From"] = "Finance <finance@dunmail.example>"
+        msg["To"] = "invoices@dunmail.example"
+        msg["Subject"] = "Fwd: Invoice"
+        msg["Date"] = format_datetime(at)
+        msg["Message-ID"] = f"<intake-{n}@dunmail.example>"
+        msg.set_content(body)
+        if attachment is not None:
+            msg.add_attachment(attachment, maintype="application", subtype="xml", filename=name)
+        with transaction(services.rt.engine) as session:
+            mail, _ = store_inbound(session, msg.as_bytes(), mailbox="demo-intake")
+        services.process(mail.id)
+    # Cases opened by intake are looked at from the demo's clock, not the wall clock.
+    with transaction(services.rt.engine) as session:
+        for case in session.scalars(select(Case).where(Case.next_action_at > at)):
+            case.next_action_at = at
+
+
+_BODY_INVOICE = """FYI — please chase.
+
+---------- Forwarded message ---------
+From: Accounts Receivable <billing@dunmail.example>
+Date: Mon, Mar 9, 2026 at 9:00 AM
+Subject: Invoice INV-2026-0160
+To: Lamna Healthcare <payables@lamna.example>
+
+INVOICE
+Invoice No.: INV-2026-0160
+Invoice date: 9 March 2026
+Bill to: Lamna Healthcare Company
+Due date: 8 April 2026
+Total due: USD 2,480.00
+"""
+
+
+def _finance_decides(services: Services, now: datetime) -> None:
+    """What the finance team does in the review queue (here on a timer): approve plan requests after a day,
+    and record the instalments as the bank statement shows them paid."""
+    from decimal import ROUND_DOWN, Decimal
+
+    from worker import ledger
+    from worker.db.models import Instalment
+    from worker.domain import CaseState, ReviewKind
+
+    with transaction(services.rt.engine) as session:
+        for item in session.scalars(select(ReviewItem).where(ReviewItem.kind == ReviewKind.PLAN_REQUEST.value,
+                                                             ReviewItem.status == "open")):
+            reply = session.get(Mail, item.mail_id) if item.mail_id else None
+            asked_at = reply.sent_at if reply is not None else None  # the reply's Date: on the demo's clock
+            if item.case_id is None or asked_at is None or (now - asked_at) < timedelta(days=1):
+                continue
+            case = ledger.get_case(session, item.case_id, lock=True)
+            third = (case.invoice.balance / 3).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+            first_due = (now + timedelta(days=14)).date()
+            plan = [(third, first_due), (third, first_due + timedelta(days=30)),
+                    (case.invoice.balance - 2 * third, first_due + timedelta(days=60))]
+            ledger.approve_payment_plan(session, case, plan, actor="user:finance@dunmail.example",
+                                        reason="three monthly instalments agreed", now=now)
+            ledger.close_review(session, item, actor="user:finance@dunmail.example", resolution="plan approved")
+        for inst in session.scalars(select(Instalment).where(Instalment.paid.is_(False))):
+            if inst.due_date <= now.date():
+                inst.paid = True
+                case = ledger.get_case(session, inst.case_id, lock=True)
+                case.invoice.balance -= inst.amount
+                ledger.record_event(session, case, "instalment_paid", actor="user:finance@dunmail.example",
+                                    reason=f"instalment {inst.seq} matched on the bank statement")
+                if case.state == CaseState.ON_PLAN:
+                    case.next_action_at = now
 
 
 def summarise(engine: Any) -> dict[str, Any]:
