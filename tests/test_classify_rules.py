@@ -334,6 +334,7 @@ TRIGGER_SAMPLES = [
     "作業が完了していません。",
     "ご契約では送料込みのはずです。",
     "異議があります。",
+    "We paid for 10 units but only 8 arrived.",
     "We were told the installation was free.",
     "注文数は10個ですが、請求書には12個です。",
     "Bank transfer done this morning.",

@@ -392,7 +392,8 @@ RULES: tuple[Rule, ...] = (
         r"(?:do\s+not|don't|does\s+not|doesn't|did\s+not|didn't)\s+(?:match|add\s+up|tally|agree)|"
         r"\binvoiced\s+\d[\d,.]*[^.]{0,20}\b(?:delivered|received|shipped)\s+(?:only\s+)?\d|"
         r"\b(?:charged|billed|invoiced|shows?|says?|lists?|states?)\s+(?:us\s+|me\s+)?(?:for\s+)?\d[\d,.]*\s+\w+"
-        r"[^.]{0,60}\b(?:only|just)\b",
+        r"[^.]{0,60}\b(?:only|just)\b|\b(?:only|just)\s+\d[\d,.]*\s+(?:\w+\s+)?(?:arrived|came|turned\s+up|"
+        r"were\s+delivered|was\s+delivered|delivered|received|shipped|were\s+in\s+the\s+box)",
         "quantities or amounts do not match what was delivered",
         negatable=False,
     ),
