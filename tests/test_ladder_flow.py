@@ -71,7 +71,8 @@ def test_the_whole_ladder_in_tokyo(engine: Engine) -> None:
         assert jp.is_business_day(local.date()) and 9 <= local.hour < 17
     gaps = [b - a for (_, a), (_, b) in itertools.pairwise(sent)]
     assert min(gaps) >= timedelta(days=7)
-    assert sent[1][1].astimezone(TOKYO).date() == date(2026, 5, 7)  # 7 days after the courtesy note is 4 May: Golden Week
+    # 7 days after the courtesy note is 4 May, in Golden Week: the next business day is 7 May
+    assert sent[1][1].astimezone(TOKYO).date() == date(2026, 5, 7)
     with transaction(engine) as s:
         assert s.get(Case, case_id).state == CaseState.ESCALATED  # type: ignore[union-attr]
         assert len(s.scalars(select(Mail).where(Mail.status == "sent")).all()) == 5
