@@ -23,8 +23,19 @@ from worker.classify.automatic import Automatic, auto_reply_text, detect_automat
 from worker.classify.dates import FoundDate, Prefer, find_dates, lower_keeping_length
 from worker.classify.entities import find_amounts, find_invoice_refs
 from worker.classify.language import detect_language
-from worker.classify.rules import SAID, Document, Hit, Language, Rule, Sentence, Verdict, decide, run_rules
-from worker.domain import Classification, Intent
+from worker.classify.rules import (
+    SAID,
+    Document,
+    Hit,
+    Language,
+    Rule,
+    Sentence,
+    Verdict,
+    combine,
+    decide,
+    run_rules,
+)
+from worker.domain import PRECEDENCE, Classification, Intent
 from worker.errors import MailParseError
 from worker.inbound.message import ParsedMail
 
@@ -131,14 +142,21 @@ def read_intent(
     read by both rule sets.
     """
     code = language or detect_language(text or subject)
-    hits: list[Hit] = []
+    readings: list[tuple[Sequence[Rule], Language, Document]] = []
     for rules, lang in _rulesets_for(f"{subject}\n{text}", code):
-        hits += run_rules(rules, make_document(text, reference, lang), lang)
+        readings.append((rules, lang, make_document(text, reference, lang)))
         if subject:
-            hits += run_rules(rules, make_document(subject, reference, lang, weight=SUBJECT_WEIGHT), lang)
+            readings.append((rules, lang, make_document(subject, reference, lang, weight=SUBJECT_WEIGHT)))
+    hits: list[Hit] = []
     proof = next((n for n in attachment_names if _PROOF_NAME.search(n)), None)
     if proof is not None:
         hits.append(Hit("paid_proof_attached", Intent.PAID, ATTACHMENT_WEIGHT, (0, 0), -1))
+    # Intents in precedence order; once one is said, the ones below it cannot change the verdict.
+    for intent in PRECEDENCE:
+        for rules, lang, doc in readings:
+            hits += run_rules([r for r in rules if r.intent is intent], doc, lang)
+        if combine([h for h in hits if h.intent is intent]).get(intent, 0.0) >= SAID:
+            break
     return decide(hits, nothing_said=NOTHING_SAID)
 
 
