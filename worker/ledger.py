@@ -7,7 +7,7 @@ with who and why.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -238,10 +238,6 @@ def open_case(session: Session, invoice: Invoice, *, policy: str, first_action_a
     session.flush()
     record_event(session, case, "case_opened", actor=actor, reason=reason, invoice=invoice.number)
     return case
-
-
-def cases_of(session: Session, case_ids: Iterable[int]) -> Sequence[Case]:
-    return session.scalars(select(Case).where(Case.id.in_(list(case_ids))).order_by(Case.id)).all()
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ Everything is derived from the database again on every tick: losing the broker l
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import structlog
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from worker import ledger
 from worker.db.engine import session_factory
-from worker.db.models import Case, Instalment, Mail
+from worker.db.models import Case, Mail
 from worker.domain import CaseState, ReviewKind
 from worker.outbound.deliver import sweep_stuck_sends
 
@@ -176,18 +176,3 @@ def _plan_send(session: Session, case: Case, step: Step, now: datetime, report: 
     if dry_run:
         report.previews.append({"case_id": case.id, "invoice": case.invoice.number, "customer": case.customer.name,
                                 "template": step.template, "stage": step.stage, "reason": step.reason})
-
-
-def sent_history(session: Session, case_id: int) -> list[tuple[str, datetime]]:
-    """(ladder stage, sent at) for the case's reminders that went out, oldest first."""
-    rows = session.execute(
-        select(Mail.analysis, Mail.stage, Mail.sent_at)
-        .where(Mail.case_id == case_id, Mail.direction == "out", Mail.status.in_(["sent", "uncertain"]))
-        .order_by(Mail.id)
-    ).all()
-    return [(str((a or {}).get("ladder_stage") or s), t) for a, s, t in rows if t is not None]
-
-
-def open_instalments(session: Session, case_id: int) -> list[tuple[int, date, bool]]:
-    return [(i.seq, i.due_date, i.paid) for i in
-            session.scalars(select(Instalment).where(Instalment.case_id == case_id).order_by(Instalment.seq))]

@@ -14,11 +14,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
+from worker.classify.classifier import classify
 from worker.db.engine import transaction
 from worker.db.models import utcnow
+from worker.inbound.mime import parse_mail
 from worker.inbound.process import Pipeline, Processed, process_inbound, unprocessed_mail_ids
+from worker.intake.route import make_router
+from worker.ladder.planner import LadderPlanner
 from worker.outbound.deliver import Outcome, deliver
+from worker.outbound.reminder import ReminderComposer
 from worker.outbound.smtp import Sender, SMTPConfig, SMTPSender
+from worker.outbound.tokens import verify_reply_token
 from worker.runtime import Runtime
 from worker.scheduler import TickReport, tick
 
@@ -59,23 +65,16 @@ class Services:
             sender.close()
 
     @cached_property
-    def planner(self):  # type: ignore[no-untyped-def]
-        from worker.ladder.planner import LadderPlanner
-
+    def planner(self) -> LadderPlanner:
         return LadderPlanner(self.rt.settings)
 
     @cached_property
-    def reminders(self):  # type: ignore[no-untyped-def]
-        from worker.outbound.reminder import ReminderComposer
-
+    def reminders(self) -> ReminderComposer:
+        """Templates compile here, once per process: a broken one fails at start, not at send time."""
         return ReminderComposer(self.rt.settings, clock=lambda: self.clock())
 
     @cached_property
     def pipeline(self) -> Pipeline:
-        from worker.classify.classifier import classify
-        from worker.inbound.mime import parse_mail
-        from worker.outbound.tokens import verify_reply_token
-
         secret = self.rt.settings.secret_bytes()
         planner = self.planner
         return Pipeline(
@@ -85,15 +84,8 @@ class Services:
             reply_localpart=self.rt.settings.reply_localpart,
             min_confidence=self.rt.settings.classify_min_confidence,
             promise_grace_days=planner.promise_grace_days,
-            route_other=self._intake_router(),
+            route_other=make_router(self.rt.settings),
         )
-
-    def _intake_router(self):  # type: ignore[no-untyped-def]
-        try:
-            from worker.intake.route import make_router
-        except ImportError:  # intake not installed in this build
-            return None
-        return make_router(self.rt.settings)
 
     # --- the verbs -----------------------------------------------------------------------------
     def tick(self, *, now: datetime, dry_run: bool = False) -> TickReport:
