@@ -710,3 +710,10 @@ REALISTIC: list[tuple[str, str]] = [
 def test_realistic_replies(expected: str, text: str) -> None:
     """Each hand-written realistic reply gets its intent (dates resolved against Wednesday 4 March 2026)."""
     assert read_intent(text, REF).intent.value == expected
+
+
+def test_low_confidence_matches_the_settings_default() -> None:
+    """The classifier's review threshold and the default classify_min_confidence setting agree."""
+    from worker.settings import Settings
+
+    assert Settings.model_fields["classify_min_confidence"].default == LOW_CONFIDENCE
