@@ -717,3 +717,18 @@ def test_low_confidence_matches_the_settings_default() -> None:
     from worker.settings import Settings
 
     assert Settings.model_fields["classify_min_confidence"].default == LOW_CONFIDENCE
+
+
+@pytest.mark.parametrize(
+    ("expected", "text"),
+    [
+        ("paid", "we payed this last week"),
+        ("dispute", "We havent recieved the goods."),
+        ("payment_plan", "can we pay in installements?"),
+        ("dispute", "wont pay untill this is fixed"),
+        ("promise_to_pay", "Will transfer tmrw"),
+    ],
+)
+def test_common_misspellings(expected: str, text: str) -> None:
+    """Misspellings customers really send (payed, recieved, installements) are read as meant."""
+    assert read_intent(text, REF).intent.value == expected

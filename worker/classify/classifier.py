@@ -61,6 +61,30 @@ _REPLY_PREFIX = re.compile(
 _SENTENCE = re.compile(r"(?:[^\n.!?。！？]|[.!?](?=[^\s.!?]))+[.!?。！？]*")
 _ASCII_WORDS = re.compile(r"(?:\b[A-Za-z]{2,}\b[^\n\w]{0,3}){4}")  # a phrase, not a lone "INV" or "PDF"
 _KANA = re.compile(r"[\u3040-\u30ff]{2}")
+# Misspellings customers really send, read as the word they mean before the rules run.
+MISSPELLINGS = {
+    "recieve": "receive",
+    "recieved": "received",
+    "recieving": "receiving",
+    "payed": "paid",
+    "installement": "instalment",
+    "installements": "instalments",
+    "instalement": "instalment",
+    "instalements": "instalments",
+    "untill": "until",
+    "transfered": "transferred",
+    "tranfered": "transferred",
+    "remmitted": "remitted",
+    "remited": "remitted",
+    "remmittance": "remittance",
+    "defficient": "deficient",
+    "damagd": "damaged",
+    "delievered": "delivered",
+    "deliverd": "delivered",
+}
+_MISSPELLED = re.compile(
+    r"\b(?:" + "|".join(sorted(map(re.escape, MISSPELLINGS), key=len, reverse=True)) + r")\b"
+)
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'"})  # "I’ll" is "I'll"
 _SOFT_BREAK = re.compile(r"(?<=[^\n])\n(?=[^\n])")
 _PROOF_NAME = re.compile(
@@ -170,6 +194,7 @@ def _rulesets_for(text: str, code: str) -> list[tuple[Sequence[Rule], Language]]
 def make_document(text: str, reference: datetime | date, lang: Language, *, weight: float = 1.0) -> Document:
     """A reply's text as the rules read it: hard-wrapped lines joined, sentences with the dates they name."""
     joined = lower_keeping_length(join_lines(text, lang.code).translate(_QUOTES))  # rules are lower-case
+    joined = _MISSPELLED.sub(lambda m: MISSPELLINGS[m.group()], joined)
     found = find_dates(joined, reference)
     sentences: list[Sentence] = []
     for m in _SENTENCE.finditer(joined):
