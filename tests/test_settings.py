@@ -14,7 +14,7 @@ def test_example_file_loads_with_its_documented_values() -> None:
     """The committed example is valid and its values reach the settings object."""
     s = load_settings(Path("config/dunmail.example.toml"))
     assert s.smtp_port == 8025
-    assert s.send_window.start == "09:00"
+    assert s.default_policy == "default"
     assert s.classify_min_confidence == 0.55
 
 

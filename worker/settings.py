@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from worker.errors import ConfigError
@@ -20,11 +20,6 @@ from worker.errors import ConfigError
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "dunmail.toml"
 SECRET_KEYS = frozenset({"smtp_password", "imap_password", "imap_oauth_token", "secret_key"})
-
-
-class SendWindow(BaseModel):
-    start: str = "09:00"
-    end: str = "17:00"
 
 
 class Settings(BaseSettings):
@@ -74,7 +69,6 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"
     default_country: str = "US"
     default_language: Literal["en", "ja"] = "en"
-    send_window: SendWindow = SendWindow()
     consolidate_per_customer: bool = False  # one notice listing all overdue invoices of a customer
     tick_interval_seconds: float = Field(default=60.0, gt=0)
     tick_batch_size: int = Field(default=500, ge=1)

@@ -1,0 +1,87 @@
+"""`dunmail worker` as a real process on the Redis broker: its tick plans due reminders, its dramatiq actors
+deliver them to a real SMTP server, once each; a broker that lost its queue loses nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import select
+
+from worker import ledger
+from worker.db.engine import make_engine, transaction
+from worker.db.migrate import upgrade
+from worker.db.models import Customer, Mail
+from worker.outbound.localsmtp import LocalSMTPServer
+
+ROOT = Path(__file__).resolve().parents[1]
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+@pytest.fixture
+def redis_db() -> redis.Redis:
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"Redis at {REDIS_URL} is not reachable ({exc}); start it")
+    client.flushdb()
+    return client
+
+
+def _all_day_policy(tmp_path: Path) -> Path:
+    """The default ladder with a send window open around the clock, so the test need not wait for 09:00."""
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    text = (ROOT / "config" / "policies" / "default.toml").read_text()
+    (policies / "default.toml").write_text(text.replace('start = "09:00"', 'start = "00:00"')
+                                           .replace('end = "17:00"', 'end = "23:59"'))
+    return policies
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+def test_worker_process_delivers_due_reminders_over_redis(tmp_path: Path, redis_db: redis.Redis) -> None:
+    """Given three overdue invoices, a worker process on the Redis broker plans (tick) and delivers (actors)
+    one reminder each, through real SMTP, and marks them sent."""
+    db_url = f"sqlite:///{tmp_path / 'w.db'}"
+    engine = make_engine(db_url)
+    upgrade(engine)
+    with transaction(engine) as s:
+        for n in range(3):
+            c = Customer(name=f"Customer {n}", language="en", timezone="UTC", country="US")
+            s.add(c)
+            ledger.ensure_contact(s, c, f"ap{n}@customer.example")
+            s.flush()
+            inv, _ = ledger.upsert_invoice(s, customer=c, number=f"R-{n}", amount=Decimal(100), currency="USD",
+                                           issue_date=None, due_date=date(2026, 1, 5))
+            ledger.open_case(s, inv, policy="default", first_action_at=datetime(2026, 1, 1, tzinfo=UTC))
+    with LocalSMTPServer() as smtp:
+        env = {**os.environ, "DUNMAIL_DATABASE_URL": db_url, "DUNMAIL_BROKER_URL": REDIS_URL,
+               "DUNMAIL_SMTP_PORT": str(smtp.port), "DUNMAIL_SECRET_KEY": "w" * 32,
+               "DUNMAIL_TICK_INTERVAL_SECONDS": "1", "DUNMAIL_POLICIES_DIR": str(_all_day_policy(tmp_path)),
+               "DUNMAIL_LOG_FORMAT": "json", "DUNMAIL_CONFIG": str(ROOT / "config" / "dunmail.example.toml")}
+        redis_db.flushdb()
+        proc = subprocess.Popen([sys.executable, "-m", "worker", "worker", "--threads", "2", "--no-inbox",
+                                 "--health-port", "0"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 90
+            while len(smtp.messages) < 3 and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=60)
+        received = [m.rcpt_tos for m in smtp.messages]
+    assert sorted(received) == [("ap0@customer.example",), ("ap1@customer.example",), ("ap2@customer.example",)], \
+        err.decode()[-2000:]
+    with transaction(engine) as s:
+        assert sorted(s.scalars(select(Mail.status).where(Mail.direction == "out"))) == ["sent"] * 3
