@@ -92,3 +92,60 @@ def test_promise_pauses_then_a_broken_promise_resumes(engine: Engine) -> None:
     later = _run(engine, datetime(2026, 3, 5, tzinfo=UTC), 20, sender)
     assert [s for s, _ in later] == ["promise_missed"]
     assert later[0][1] >= datetime(2026, 3, 22, tzinfo=UTC)
+
+
+def test_consolidated_notice_carries_a_customers_due_reminders(engine: Engine) -> None:
+    """With consolidation on, three invoices of one customer due together go as ONE mail listing all three;
+    each case still records its stage once, and the next stage again goes as one notice."""
+    from worker.db.models import Invoice
+
+    with transaction(engine) as s:
+        c = Customer(name="Acme", language="en", timezone="Europe/London", country="GB")
+        s.add(c)
+        ledger.ensure_contact(s, c, "ap@acme.example")
+        s.flush()
+        for n in range(3):
+            inv, _ = ledger.upsert_invoice(s, customer=c, number=f"A-{n}", amount=Decimal(100), currency="GBP",
+                                           issue_date=None, due_date=date(2026, 3, 2))
+            ledger.open_case(s, inv, policy="default", first_action_at=datetime(2026, 3, 1, tzinfo=UTC))
+    planner = LadderPlanner(load_settings())
+    sender = FakeSender()
+    now = datetime(2026, 3, 3, 10, tzinfo=UTC)
+    for _ in range(2):
+        for mail_id in tick(engine, planner, now=now, consolidate=True).planned:
+            deliver(engine, mail_id, sender=sender, compose=_compose, now=lambda n=now: n)
+        now += timedelta(days=10)  # reminder_2 is due 10 days after the due date
+    assert [str(m["Subject"]) for _, _, m in sender.sent] == ["consolidated", "consolidated"]
+    with transaction(engine) as s:
+        assert {c.reminders_sent for c in s.scalars(select(Case))} == {2}
+        statuses = sorted(s.scalars(select(Mail.status)))
+        assert statuses == ["sent"] * 6  # two carriers + four covered, each (case, stage) exactly once
+        assert len(s.scalars(select(Invoice)).all()) == 3
+
+
+def test_a_cancelled_consolidated_notice_releases_the_other_reminders(engine: Engine) -> None:
+    """If the carrying case is disputed before the notice goes out, the other cases' reminders are not lost:
+    they go out on their own at the next tick."""
+    with transaction(engine) as s:
+        c = Customer(name="Acme", language="en", timezone="Europe/London", country="GB")
+        s.add(c)
+        ledger.ensure_contact(s, c, "ap@acme.example")
+        s.flush()
+        ids = []
+        for n in range(3):
+            inv, _ = ledger.upsert_invoice(s, customer=c, number=f"B-{n}", amount=Decimal(100), currency="GBP",
+                                           issue_date=None, due_date=date(2026, 3, 2))
+            ids.append(ledger.open_case(s, inv, policy="default",
+                                        first_action_at=datetime(2026, 3, 1, tzinfo=UTC)).id)
+    planner = LadderPlanner(load_settings())
+    now = datetime(2026, 3, 3, 10, tzinfo=UTC)
+    (carrier,) = tick(engine, planner, now=now, consolidate=True).planned
+    with transaction(engine) as s:
+        owner = s.get(Mail, carrier).case_id  # type: ignore[union-attr]
+        ledger.transition(s, ledger.get_case(s, owner), CaseState.DISPUTED, actor="customer", reason="broken")
+    sender = FakeSender()
+    assert deliver(engine, carrier, sender=sender, compose=_compose).status == "cancelled"
+    later = now + timedelta(minutes=20)
+    for mail_id in tick(engine, planner, now=later, consolidate=True).planned:
+        deliver(engine, mail_id, sender=sender, compose=_compose, now=lambda: later)
+    assert sorted(str(m["Subject"]) for _, _, m in sender.sent) == ["reminder_1", "reminder_1"]

@@ -77,13 +77,13 @@ def due_cases(session: Session, now: datetime, limit: int) -> list[Case]:
 def _queued_mails(session: Session, case_ids: list[int]) -> dict[int, Mail]:
     rows = session.scalars(
         select(Mail).where(Mail.case_id.in_(case_ids), Mail.direction == "out",
-                           Mail.status.in_(["pending", "sending"]))
+                           Mail.status.in_(["pending", "sending", "covered"]))
     )
     return {m.case_id: m for m in rows if m.case_id is not None}
 
 
 def tick(engine: Engine, planner: Planner, *, now: datetime, batch: int = 500, dry_run: bool = False,
-         stuck_after: timedelta = timedelta(minutes=10)) -> TickReport:
+         stuck_after: timedelta = timedelta(minutes=10), consolidate: bool = False) -> TickReport:
     """One scheduling pass. With dry_run nothing is written; the report lists what would be sent."""
     report = TickReport()
     with session_factory(engine)() as session:
@@ -102,7 +102,8 @@ def tick(engine: Engine, planner: Planner, *, now: datetime, batch: int = 500, d
                 finally:
                     structlog.contextvars.unbind_contextvars("case_id")
         session.flush()
-        report.planned.extend(m.id for m in batch_state.new_mails)
+        carriers = _consolidate(batch_state.new_mails) if consolidate else batch_state.new_mails
+        report.planned.extend(m.id for m in carriers)
         for mail in batch_state.new_mails:
             log.info("reminder_planned", case_id=mail.case_id, mail_id=mail.id, template=mail.stage)
         if dry_run:
@@ -110,6 +111,33 @@ def tick(engine: Engine, planner: Planner, *, now: datetime, batch: int = 500, d
         else:
             session.commit()
     return report
+
+
+LADDER_TEMPLATES = frozenset({"courtesy", "reminder_1", "reminder_2", "reminder_3", "final_notice"})
+
+
+def _consolidate(mails: list[Mail]) -> list[Mail]:
+    """One notice per customer: when a customer has several ladder reminders in this batch, the first carries
+    them all (template 'consolidated') and the others wait as 'covered' — each keeps its own send key, so a
+    (case, stage) is still sent at most once, and delivery settles them together (worker.outbound.deliver)."""
+    by_customer: dict[int, list[Mail]] = {}
+    carriers: list[Mail] = []
+    for mail in mails:
+        customer_id = mail.case.customer_id if mail.case is not None else None
+        if customer_id is None or mail.stage not in LADDER_TEMPLATES:
+            carriers.append(mail)
+        else:
+            by_customer.setdefault(customer_id, []).append(mail)
+    for group in by_customer.values():
+        carrier, covered = group[0], group[1:]
+        carriers.append(carrier)
+        if covered:
+            carrier.stage = "consolidated"
+            carrier.analysis = {**carrier.analysis, "covers": [m.id for m in covered]}
+            for mail in covered:
+                mail.status = "covered"
+                mail.analysis = {**mail.analysis, "carried_by": carrier.id}
+    return carriers
 
 
 @dataclass

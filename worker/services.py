@@ -90,7 +90,8 @@ class Services:
     # --- the verbs -----------------------------------------------------------------------------
     def tick(self, *, now: datetime, dry_run: bool = False) -> TickReport:
         s = self.rt.settings
-        return tick(self.rt.engine, self.planner, now=now, batch=s.tick_batch_size, dry_run=dry_run)
+        return tick(self.rt.engine, self.planner, now=now, batch=s.tick_batch_size, dry_run=dry_run,
+                    consolidate=s.consolidate_per_customer)
 
     def deliver(self, mail_id: int, *, now: Callable[[], datetime] | None = None) -> Outcome:
         return deliver(self.rt.engine, mail_id, sender=self.sender(), compose=self.reminders.compose,

@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"
     default_country: str = "US"
     default_language: Literal["en", "ja"] = "en"
+    consolidate_per_customer: bool = False  # several reminders due for one customer in a tick: one notice
     tick_interval_seconds: float = Field(default=60.0, gt=0)
     tick_batch_size: int = Field(default=500, ge=1)
     send_uncertain_after_seconds: float = Field(default=600.0, gt=0)

@@ -181,7 +181,7 @@ class Mail(Base):
     direction: Mapped[str] = mapped_column(String(3))  # out, in
     # Outbound idempotency: "case:<id>:<stage>[:<n>]" — one row per thing we ever intend to send.
     send_key: Mapped[str | None] = mapped_column(String(120), unique=True)
-    status: Mapped[str] = mapped_column(String(16))  # out: pending sending sent uncertain failed cancelled
+    status: Mapped[str] = mapped_column(String(16))  # out: pending sending sent uncertain failed cancelled covered
     stage: Mapped[str | None] = mapped_column(String(64))  # in: received processed failed
     message_id: Mapped[str | None] = mapped_column(String(998))
     digest: Mapped[str | None] = mapped_column(String(64), index=True)  # sha256 of raw: dedupe without Message-ID
@@ -199,6 +199,8 @@ class Mail(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     sent_at: Mapped[datetime | None]
+
+    case: Mapped[Case | None] = relationship()
 
 
 class ReviewItem(Base):

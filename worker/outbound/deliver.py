@@ -122,19 +122,36 @@ def _sent(session: Session, case: Case, mail: Mail, at: datetime) -> None:
         case.next_template = None
     case.next_action_at = at  # the scheduler works out the following step on its next pass
     ledger.record_event(session, case, "reminder_sent", mail=mail, stage=mail.stage, to=mail.to_addrs)
+    for covered in _covered(session, mail):  # a consolidated notice carried these cases' reminders too
+        other = ledger.get_case(session, covered.case_id, lock=True) if covered.case_id else None
+        covered.status, covered.sent_at, covered.message_id = "sent", at, mail.message_id
+        if other is not None:
+            other.reminders_sent += 1
+            other.last_stage, other.last_sent_at, other.next_action_at = covered.stage, at, at
+            ledger.record_event(session, other, "reminder_sent", mail=mail, stage=covered.stage,
+                                reason="in a consolidated notice")
     metrics.REMINDERS_SENT.labels(stage=mail.stage or "").inc()
     metrics.QUEUE_LATENCY.observe(max(0.0, (at - mail.created_at).total_seconds()))
     log.info("reminder_sent", case_id=case.id, mail_id=mail.id, stage=mail.stage, message_id=mail.message_id)
 
 
+def _covered(session: Session, carrier: Mail) -> list[Mail]:
+    ids = (carrier.analysis or {}).get("covers") or []
+    return list(session.scalars(select(Mail).where(Mail.id.in_(ids), Mail.status == "covered"))) if ids else []
+
+
 def _cancel(session: Session, case: Case, mail: Mail, why: str) -> None:
     mail.status = "cancelled"
+    for covered in _covered(session, mail):  # the other cases still need their reminder: on their own now
+        covered.status = "pending"
     ledger.record_event(session, case, "reminder_cancelled", mail=mail, reason=why, stage=mail.stage)
     log.info("reminder_cancelled", case_id=case.id, mail_id=mail.id, stage=mail.stage, why=why)
 
 
 def _uncertain(session: Session, case: Case, mail: Mail, why: str) -> None:
     mail.status, mail.error = "uncertain", why
+    for covered in _covered(session, mail):
+        covered.status, covered.error = "uncertain", f"carried by mail {mail.id}: {why}"
     metrics.SEND_FAILURES.labels(outcome="uncertain").inc()
     case.next_action_at = None  # hold the ladder until a person has looked
     ledger.record_event(session, case, "send_uncertain", mail=mail, reason=why, stage=mail.stage)
@@ -145,6 +162,8 @@ def _uncertain(session: Session, case: Case, mail: Mail, why: str) -> None:
 
 def _failed(session: Session, case: Case, mail: Mail, why: str) -> None:
     mail.status, mail.error = "failed", why
+    for covered in _covered(session, mail):
+        covered.status, covered.error = "pending", None  # refused as a whole: each goes out on its own
     metrics.SEND_FAILURES.labels(outcome="refused").inc()
     case.next_action_at = None
     ledger.record_event(session, case, "send_failed", mail=mail, reason=why, stage=mail.stage)
