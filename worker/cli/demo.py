@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -36,8 +37,10 @@ def demo_command(
         return
     _print(result.summary)
     console.print(f"\nsent mail (one .eml per message): {result.outbox}")
-    console.print(f"database: {result.database_url}  ·  timeline of a case: "
-                  f"DUNMAIL_DATABASE_URL={result.database_url} dunmail log 1")
+    command = sys.argv[0] if sys.argv and sys.argv[0].endswith("dunmail") else "dunmail"
+    console.print(f"database: {result.database_url}")
+    console.print(f"timeline of a case:  DUNMAIL_DATABASE_URL={result.database_url} {command} log 2")
+    console.print(f"look at a reminder:  {command} preview --stage final_notice --lang ja")
 
 
 def _print(summary: dict[str, object]) -> None:
