@@ -28,4 +28,5 @@ COMMAND_MODULES: list[str] = [
     "preview",
     "intake",
     "classify",
+    "review",
 ]

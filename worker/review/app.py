@@ -1,0 +1,300 @@
+"""The review web app: login, queue, case page, decisions, dashboard. Server-rendered, no script.
+
+Pages run no JavaScript at all, so the Content-Security-Policy can say `script-src 'none'`: customer
+HTML that slipped past the sanitiser still could not run. Every request that changes anything is
+a POST with the session's CSRF token; every page and file but the login form needs a login.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, TypeVar
+
+import structlog
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from worker.db.engine import engine_for, transaction
+from worker.db.models import Case, Instalment, Mail, ReviewItem, User, utcnow
+from worker.domain import Intent, ReviewKind
+from worker.errors import NotFound
+from worker.ledger import TransitionError
+from worker.review import actions, auth, dashboard, queue
+from worker.review.decisions import DecisionError, actor_for
+from worker.review.sanitize import bodies, clean_html
+from worker.settings import Settings
+
+log = structlog.get_logger(__name__)
+HERE = Path(__file__).parent
+T = TypeVar("T")
+CSP = ("default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' data:{images}; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+SESSION_SECONDS = 8 * 3600
+
+
+class LoginRequired(Exception):
+    pass
+
+
+class Forbidden(Exception):
+    pass
+
+
+def create_app(settings: Settings, *, secure_cookies: bool = True, engine: Engine | None = None) -> Starlette:
+    """The app for these settings. `secure_cookies=False` only for plain-HTTP local use and tests."""
+    ui = _UI(engine or engine_for(settings.database_url))
+    routes = [
+        Route("/", ui.home), Route("/login", ui.login, methods=["GET", "POST"]),
+        Route("/logout", ui.logout, methods=["POST"]), Route("/queue", ui.queue_page),
+        Route("/cases/{case_id:int}", ui.case_page), Route("/mails/{mail_id:int}.eml", ui.raw_mail),
+        Route("/items/{item_id:int}", ui.item_page),
+        Route("/decide", ui.decide, methods=["POST"]), Route("/dashboard", ui.dashboard_page),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    middleware = [Middleware(SessionMiddleware, secret_key=settings.secret_bytes().decode(),
+                             session_cookie="dunmail_review", max_age=SESSION_SECONDS, same_site="lax",
+                             https_only=secure_cookies)]
+    app = Starlette(routes=routes, middleware=middleware,
+                    exception_handlers={LoginRequired: ui.to_login, Forbidden: ui.forbidden,
+                                        NotFound: ui.not_found})
+    app.state.ui = ui
+    return app
+
+
+class _UI:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.env = Environment(loader=FileSystemLoader(HERE / "templates"),
+                               autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
+
+    # --- plumbing ---------------------------------------------------------------------------------
+
+    async def db(self, fn: Callable[[Session], T]) -> T:
+        """Run one transaction off the event loop (the database driver blocks)."""
+        def work() -> T:
+            with transaction(self.engine) as session:
+                return fn(session)
+        return await run_in_threadpool(work)
+
+    def render(self, request: Request, name: str, status: int = 200, images: bool = False,
+               **context: Any) -> Response:
+        context.setdefault("user", request.session.get("email"))
+        context.setdefault("role", request.session.get("role"))
+        context["csrf"] = request.session.get("csrf", "")
+        html = self.env.get_template(name).render(request=request, **context)
+        response = HTMLResponse(html, status_code=status)
+        return _secure_headers(response, images=images)
+
+    def who(self, request: Request, *, decide: bool = False) -> tuple[str, auth.Role]:
+        email, role = request.session.get("email"), request.session.get("role")
+        if not email or not role:
+            raise LoginRequired()
+        if decide and not auth.Role(role).can_decide:
+            raise Forbidden()
+        return str(email), auth.Role(role)
+
+    async def form(self, request: Request) -> dict[str, str]:
+        data = await request.form()
+        fields = {k: str(v) for k, v in data.items() if isinstance(v, str)}
+        if not auth.csrf_ok(request.session.get("csrf"), fields.get("csrf")):
+            raise Forbidden()
+        return fields
+
+    async def to_login(self, request: Request, exc: Exception) -> Response:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    async def forbidden(self, request: Request, exc: Exception) -> Response:
+        return self.render(request, "error.html", status=403, message="You may not do that.")
+
+    async def not_found(self, request: Request, exc: Exception) -> Response:
+        return self.render(request, "error.html", status=404, message=str(exc))
+
+    # --- login ------------------------------------------------------------------------------------
+
+    async def login(self, request: Request) -> Response:
+        if request.method == "GET":
+            request.session.setdefault("csrf", auth.new_csrf_token())
+            return self.render(request, "login.html", error="", next=_safe_next(request.query_params.get("next")))
+        fields = await self.form(request)
+        email, password = fields.get("email", ""), fields.get("password", "")
+        user = await self.db(lambda s: _user_tuple(auth.authenticate(s, email, password)))
+        if user is None:
+            log.info("review_login_failed")
+            return self.render(request, "login.html", status=401, error="Wrong email or password.",
+                               next=_safe_next(fields.get("next")))
+        request.session.clear()  # a fresh session on login: no fixation
+        request.session.update({"email": user[0], "role": user[1], "csrf": auth.new_csrf_token()})
+        log.info("review_login", user_id=user[2])
+        return RedirectResponse(_safe_next(fields.get("next")), status_code=303)
+
+    async def logout(self, request: Request) -> Response:
+        await self.form(request)
+        request.session.clear()
+        return RedirectResponse("/login", status_code=303)
+
+    async def home(self, request: Request) -> Response:
+        self.who(request)
+        return RedirectResponse("/queue", status_code=303)
+
+    # --- pages ------------------------------------------------------------------------------------
+
+    async def queue_page(self, request: Request) -> Response:
+        self.who(request)
+        filters = _filters(request)
+        rows, counts = await self.db(lambda s: (queue.rows(s, filters), queue.counts(s)))
+        return self.render(request, "queue.html", rows=rows, counts=counts, filters=filters,
+                           kinds=list(ReviewKind), sorts=list(queue.SORTS), message=request.query_params.get("m"))
+
+    async def item_page(self, request: Request) -> Response:
+        """An item without a case (an unplaced reply) has its own page; others open their case."""
+        self.who(request)
+        item_id = int(request.path_params["item_id"])
+        item, mail = await self.db(lambda s: _item_and_mail(s, item_id))
+        if item.case_id is not None:
+            return RedirectResponse(f"/cases/{item.case_id}#item-{item.id}", status_code=303)
+        images = request.query_params.get("images") == "1"
+        view = _mail_view(mail, images) if mail else None
+        return self.render(request, "item.html", item=item, mail=view, intents=list(Intent), images=images,
+                           error=request.query_params.get("e"))
+
+    async def case_page(self, request: Request) -> Response:
+        self.who(request)
+        case_id = int(request.path_params["case_id"])
+        images = request.query_params.get("images") == "1"
+        data = await self.db(lambda s: _case_data(s, case_id, images))
+        return self.render(request, "case.html", images=images, intents=list(Intent),
+                           error=request.query_params.get("e"), message=request.query_params.get("m"), **data)
+
+    async def raw_mail(self, request: Request) -> Response:
+        self.who(request)
+        mail_id = int(request.path_params["mail_id"])
+        raw = await self.db(lambda s: _raw(s, mail_id))
+        response = Response(raw, media_type="message/rfc822", headers={
+            "Content-Disposition": f'attachment; filename="mail-{mail_id}.eml"'})
+        return _secure_headers(response)
+
+    async def dashboard_page(self, request: Request) -> Response:
+        self.who(request)
+        board = await self.db(lambda s: dashboard.build(s, utcnow().date()))
+        charts = [Markup(dashboard.bar_chart([(b, float(v)) for b, v in buckets.items()],
+                                             title=f"Open {cur} by days overdue"))
+                  for cur, buckets in sorted(board.aging.items())]
+        charts.append(Markup(dashboard.bar_chart([(k, float(v)) for k, v in sorted(board.states.items())],
+                                                 title="Cases by state")))
+        rates = [(r.stage, r.pct(r.replied)) for r in board.stages]
+        if rates:
+            charts.append(Markup(dashboard.bar_chart(rates, title="Reply rate per stage", unit="%")))
+        return self.render(request, "dashboard.html", board=board, charts=charts, buckets=dashboard.BUCKETS)
+
+    # --- decisions --------------------------------------------------------------------------------
+
+    async def decide(self, request: Request) -> Response:
+        email, _ = self.who(request, decide=True)
+        fields = await self.form(request)
+        item_id = _int(fields.get("item_id"))
+        case_id = _int(fields.get("case_id"))
+        action = fields.get("action", "")
+        back = f"/cases/{case_id}" if case_id else f"/items/{item_id}"
+
+        def work(session: Session) -> str:
+            actions.apply(session, action, fields, actor=actor_for(email), item_id=item_id, case_id=case_id)
+            return "ok"
+        try:
+            await self.db(work)
+        except (DecisionError, TransitionError) as exc:
+            return RedirectResponse(f"{back}?e={_q(str(exc))}", status_code=303)
+        log.info("review_decision", action=action, review_id=item_id, case_id=case_id)
+        if action in ("note", "assign"):
+            return RedirectResponse(f"{back}?m={_q('saved')}", status_code=303)
+        return RedirectResponse(f"/queue?m={_q(f'{action} done')}", status_code=303)
+
+
+def _secure_headers(response: Response, *, images: bool = False) -> Response:
+    response.headers["Content-Security-Policy"] = CSP.format(images=" https:" if images else "")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _q(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text[:300])
+
+
+def _safe_next(value: str | None) -> str:
+    """Only local paths: a login link must not send the reviewer to another site."""
+    return value if value and value.startswith("/") and not value.startswith("//") else "/queue"
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.strip().isdigit() else None
+
+
+def _user_tuple(user: User | None) -> tuple[str, str, int] | None:
+    return (user.email, user.role, user.id) if user else None
+
+
+def _filters(request: Request) -> queue.Filters:
+    q = request.query_params
+    kind = q.get("kind", "")
+    try:
+        amount = Decimal(q["min_amount"]) if q.get("min_amount") else None
+    except InvalidOperation:
+        amount = None
+    return queue.Filters(kind=kind if kind in {k.value for k in ReviewKind} else "",
+                         min_age_hours=_int(q.get("min_age_hours")), min_amount=amount,
+                         customer=q.get("customer", ""), assignee=q.get("assignee", ""),
+                         sort=q.get("sort", "oldest"))
+
+
+def _item_and_mail(session: Session, item_id: int) -> tuple[ReviewItem, Mail | None]:
+    item = session.get(ReviewItem, item_id)
+    if item is None:
+        raise NotFound(f"review item {item_id} does not exist")
+    return item, session.get(Mail, item.mail_id) if item.mail_id else None
+
+
+def _raw(session: Session, mail_id: int) -> bytes:
+    mail = session.get(Mail, mail_id)
+    if mail is None or mail.raw is None:
+        raise NotFound(f"mail {mail_id} has no stored raw message")
+    return mail.raw
+
+
+def _mail_view(mail: Mail, images: bool) -> dict[str, Any]:
+    text, html = bodies(mail.raw)
+    analysis = mail.analysis or {}
+    return {"mail": mail, "text": analysis.get("reply_text") or text, "full_text": text,
+            "html": Markup(clean_html(html, allow_images=images)) if html else None,
+            "promised_date": analysis.get("promised_date"), "amounts": analysis.get("amounts") or [],
+            "language": analysis.get("language"), "corrected": analysis.get("corrected_intent")}
+
+
+def _case_data(session: Session, case_id: int, images: bool) -> dict[str, Any]:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"case {case_id} does not exist")
+    entries = [{"at": t.at, "event": t.event, "mail": _mail_view(t.mail, images) if t.mail else None}
+               for t in queue.timeline(session, case_id)]
+    items = session.scalars(select(ReviewItem).where(ReviewItem.case_id == case_id, ReviewItem.status == "open")
+                            .order_by(ReviewItem.created_at)).all()
+    plan = session.scalars(select(Instalment).where(Instalment.case_id == case_id).order_by(Instalment.seq)).all()
+    return {"case": case, "invoice": case.invoice, "customer": case.customer,
+            "contacts": list(case.customer.contacts), "timeline": entries, "items": items, "plan": plan,
+            "today": date.today()}
