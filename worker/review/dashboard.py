@@ -54,7 +54,7 @@ def build(session: Session, today: date) -> Dashboard:
     for inv in open_invoices:
         aging[inv.currency][bucket(inv.due_date, today)] += inv.balance
     open_amount = {cur: sum(b.values(), Decimal("0")) for cur, b in aging.items()}
-    states = dict(session.execute(select(Case.state, func.count()).group_by(Case.state)).tuples().all())
+    states = dict(session.execute(select(Case.state, func.count()).group_by(Case.state)).all())
     return Dashboard(aging=dict(aging), open_amount=open_amount, states={k: int(v) for k, v in states.items()},
                      stages=stage_rates(session), dso=dso(session, today, open_amount))
 
@@ -65,12 +65,12 @@ def stage_rates(session: Session) -> list[StageRate]:
         Mail.direction == "out", Mail.status == "sent", Mail.case_id.is_not(None)))
     replies: dict[int | None, list[datetime]] = defaultdict(list)
     for reply_case, received in session.execute(select(Mail.case_id, Mail.created_at).where(
-            Mail.direction == "in", Mail.case_id.is_not(None))).tuples():
+            Mail.direction == "in", Mail.case_id.is_not(None))):
         replies[reply_case].append(received)
     paid_last: dict[int | None, str | None] = dict(
-        session.execute(select(Case.id, Case.last_stage).where(Case.state == "paid")).tuples().all())
+        session.execute(select(Case.id, Case.last_stage).where(Case.state == "paid")).all())
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for case_id, stage, at in sent.tuples():
+    for case_id, stage, at in sent:
         row = tally[stage or "?"]
         row[0] += 1
         row[1] += any(at is not None and r >= at for r in replies.get(case_id, []))
@@ -82,7 +82,7 @@ def dso(session: Session, today: date, open_amount: dict[str, Decimal]) -> dict[
     """Days sales outstanding per currency: open receivables / invoiced in the window × window days."""
     since = today - timedelta(days=DSO_WINDOW_DAYS)
     billed = dict(session.execute(select(Invoice.currency, func.sum(Invoice.amount))
-                                  .where(Invoice.issue_date >= since).group_by(Invoice.currency)).tuples().all())
+                                  .where(Invoice.issue_date >= since).group_by(Invoice.currency)).all())
     out = {}
     for cur, amount in open_amount.items():
         total = Decimal(billed.get(cur) or 0)

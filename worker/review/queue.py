@@ -74,7 +74,7 @@ def _base(filters: Filters, now: datetime) -> Select[ReviewItem, Case, Invoice, 
 def rows(session: Session, filters: Filters, *, now: datetime | None = None, limit: int = 500) -> list[Row]:
     now = now or utcnow()
     out = []
-    for item, case, invoice, customer in session.execute(_base(filters, now).limit(limit)).tuples():
+    for item, case, invoice, customer in session.execute(_base(filters, now).limit(limit)):
         age = now - item.created_at
         out.append(Row(item=item, case=case, customer=customer.name if customer else _sender(session, item),
                        amount=invoice.balance if invoice else None, currency=invoice.currency if invoice else "",
@@ -90,7 +90,7 @@ def _sender(session: Session, item: ReviewItem) -> str:
 def counts(session: Session) -> dict[ReviewKind, int]:
     """Open items per kind, every kind present (zero when none)."""
     found = dict(session.execute(select(ReviewItem.kind, func.count()).where(ReviewItem.status == "open")
-                                 .group_by(ReviewItem.kind)).tuples().all())
+                                 .group_by(ReviewItem.kind)).all())
     return {kind: int(found.get(kind.value, 0)) for kind in ReviewKind}
 
 
