@@ -8,6 +8,11 @@ if [ ! -x /usr/bin/chromium ]; then
     apt-cache show chromium >/dev/null 2>&1 || apt-get update
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 fi
+# A Japanese font, so replies in Japanese render as text (not boxes) in screenshots.
+if ! fc-list 2>/dev/null | grep -qi "ipagothic\|noto sans cjk"; then
+    apt-cache show fonts-ipafont-gothic >/dev/null 2>&1 || apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fonts-ipafont-gothic
+fi
 if ! .venv/bin/python -c "import playwright" 2>/dev/null; then
     .venv/bin/pip install --quiet playwright
 fi
