@@ -194,3 +194,20 @@ def test_login_next_stays_on_site(client: TestClient) -> None:
     response = client.post("/login", data={"email": "rev@example.com", "password": PASSWORD, "csrf": token,
                                            "next": "//evil.example/"})
     assert response.headers["location"] == "/queue"
+
+
+def test_demoted_or_deactivated_user_loses_rights_at_once(client: TestClient, session: Session,
+                                                         seeded: Seeded) -> None:
+    """A role lowered while logged in stops decisions on the next request; a deactivated user is logged out."""
+    from worker.db.models import User
+
+    token = login(client)
+    user = session.query(User).filter_by(email="rev@example.com").one()
+    user.role = "viewer"
+    session.commit()
+    response = client.post("/decide", data={"csrf": token, "action": "write_off", "case_id": seeded.dispute.id,
+                                            "reason": "x"})
+    assert response.status_code == 403
+    user.active = False
+    session.commit()
+    assert client.get("/queue").status_code == 303

@@ -98,13 +98,20 @@ class _UI:
         response = HTMLResponse(html, status_code=status)
         return _secure_headers(response, images=images)
 
-    def who(self, request: Request, *, decide: bool = False) -> tuple[str, auth.Role]:
-        email, role = request.session.get("email"), request.session.get("role")
-        if not email or not role:
+    async def who(self, request: Request, *, decide: bool = False) -> tuple[str, auth.Role]:
+        """The logged-in user, read again from the database on every request: a deactivated user or a
+        lowered role takes effect at once, not when the cookie expires."""
+        email = request.session.get("email")
+        if not email:
             raise LoginRequired()
-        if decide and not auth.Role(role).can_decide:
+        found = await self.db(lambda s: auth.current_role(s, str(email)))
+        if found is None:
+            request.session.clear()
+            raise LoginRequired()
+        request.session["role"] = found.value
+        if decide and not found.can_decide:
             raise Forbidden()
-        return str(email), auth.Role(role)
+        return str(email), found
 
     async def form(self, request: Request) -> dict[str, str]:
         data = await request.form()
@@ -146,13 +153,13 @@ class _UI:
         return RedirectResponse("/login", status_code=303)
 
     async def home(self, request: Request) -> Response:
-        self.who(request)
+        await self.who(request)
         return RedirectResponse("/queue", status_code=303)
 
     # --- pages ------------------------------------------------------------------------------------
 
     async def queue_page(self, request: Request) -> Response:
-        self.who(request)
+        await self.who(request)
         filters = _filters(request)
         rows, counts = await self.db(lambda s: (queue.rows(s, filters), queue.counts(s)))
         return self.render(request, "queue.html", rows=rows, counts=counts, filters=filters,
@@ -160,7 +167,7 @@ class _UI:
 
     async def item_page(self, request: Request) -> Response:
         """An item without a case (an unplaced reply) has its own page; others open their case."""
-        self.who(request)
+        await self.who(request)
         item_id = int(request.path_params["item_id"])
         item, mail = await self.db(lambda s: _item_and_mail(s, item_id))
         if item.case_id is not None:
@@ -171,7 +178,7 @@ class _UI:
                            error=request.query_params.get("e"))
 
     async def case_page(self, request: Request) -> Response:
-        self.who(request)
+        await self.who(request)
         case_id = int(request.path_params["case_id"])
         images = request.query_params.get("images") == "1"
         data = await self.db(lambda s: _case_data(s, case_id, images))
@@ -179,7 +186,7 @@ class _UI:
                            error=request.query_params.get("e"), message=request.query_params.get("m"), **data)
 
     async def raw_mail(self, request: Request) -> Response:
-        self.who(request)
+        await self.who(request)
         mail_id = int(request.path_params["mail_id"])
         raw = await self.db(lambda s: _raw(s, mail_id))
         response = Response(raw, media_type="message/rfc822", headers={
@@ -187,7 +194,7 @@ class _UI:
         return _secure_headers(response)
 
     async def dashboard_page(self, request: Request) -> Response:
-        self.who(request)
+        await self.who(request)
         board = await self.db(lambda s: dashboard.build(s, utcnow().date()))
         charts = [Markup(dashboard.bar_chart([(b, float(v)) for b, v in buckets.items()],
                                              title=f"Open {cur} by days overdue"))
@@ -202,7 +209,7 @@ class _UI:
     # --- decisions --------------------------------------------------------------------------------
 
     async def decide(self, request: Request) -> Response:
-        email, _ = self.who(request, decide=True)
+        email, _ = await self.who(request, decide=True)
         fields = await self.form(request)
         item_id = _int(fields.get("item_id"))
         case_id = _int(fields.get("case_id"))

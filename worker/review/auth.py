@@ -54,6 +54,12 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user if _verify(user.password_hash, password) else None
 
 
+def current_role(session: Session, email: str) -> Role | None:
+    """The role of an active user, or None when the user is gone or deactivated."""
+    user = session.scalars(select(User).where(User.email == email)).one_or_none()
+    return Role(user.role) if user is not None and user.active else None
+
+
 def _verify(hashed: str, password: str) -> bool:
     try:
         return _hasher.verify(hashed, password)
