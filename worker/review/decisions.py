@@ -8,7 +8,7 @@ transaction does (one per web request or CLI command).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -138,15 +138,9 @@ def offer_settlement(session: Session, case_id: int, amount: Decimal, due: date,
 
 # --- payment plans ----------------------------------------------------------------------------------
 
-def reminder_time(due: date) -> datetime:
-    """When an instalment's reminder is due: the morning of its due date (UTC; the ladder's send
-    window then moves it into the customer's working hours)."""
-    return datetime.combine(due, time(9, 0), tzinfo=UTC)
-
-
 def approve_plan(session: Session, case_id: int, instalments: Sequence[tuple[Decimal, date]], *, actor: str,
                  reason: str, item: ReviewItem | None = None) -> Case:
-    """Instalment rows, case on_plan, next action at the first instalment's reminder time."""
+    """Instalment rows, case on_plan; the scheduler looks at once and reminds before each instalment."""
     if not instalments:
         raise DecisionError("a plan needs at least one instalment")
     case = _case(session, case_id)
@@ -155,9 +149,7 @@ def approve_plan(session: Session, case_id: int, instalments: Sequence[tuple[Dec
         raise DecisionError("every instalment must be above zero")
     if total != case.invoice.balance:
         raise DecisionError(f"the instalments add up to {total}, the balance is {case.invoice.balance}")
-    first = min(d for _, d in instalments)
-    ledger.approve_payment_plan(session, case, instalments, actor=actor, reason=_require_reason(reason),
-                                now=reminder_time(first))
+    ledger.approve_payment_plan(session, case, instalments, actor=actor, reason=_require_reason(reason))
     _close(session, item, actor, f"plan approved, {len(instalments)} instalments: {reason}")
     return case
 
