@@ -74,3 +74,48 @@ def test_sent_mail_is_real_mail_with_japanese_intact(demo: tuple[dict, Path]) ->
     subjects = [str(make_header(decode_header(email.message_from_bytes(f.read_bytes())["Subject"]))) for f in files]
     assert any(s.startswith("【お支払いのお願い】") for s in subjects)
     assert any(s.startswith("【最終通知】") for s in subjects)
+
+
+@pytest.mark.slow
+def test_demo_serve_leaves_the_review_app_running_with_a_printed_login(tmp_path: Path) -> None:
+    """`dunmail demo --serve` prints a login that works: the queue shows the demo's disputes."""
+    import re
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "worker", "demo", "--serve", "--port", str(port), "--workdir",
+                             str(tmp_path / "d")], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            env={**__import__("os").environ, "COLUMNS": "200"})
+    try:
+        assert proc.stdout is not None
+        password = None
+        deadline = time.monotonic() + 120
+        while password is None and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            found = re.match(r"password:\s+(\S+)", line.strip())
+            password = found.group(1) if found else None
+        assert password, "the demo printed no login"
+        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", follow_redirects=True, timeout=10)
+        for _ in range(50):
+            try:
+                page = client.get("/login").text
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+        assert csrf is not None
+        queue = client.post("/login", data={"csrf": csrf.group(1), "email": "finance@dunmail.example",
+                                            "password": password, "next": "/"})
+        client.close()
+        assert queue.status_code == 200 and "Tailspin Toys" in queue.text  # the customer whose dispute waits
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
