@@ -119,3 +119,5 @@ def test_demo_serve_leaves_the_review_app_running_with_a_printed_login(tmp_path:
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=20)
+        if proc.stdout is not None:
+            proc.stdout.close()
