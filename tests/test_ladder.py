@@ -58,6 +58,20 @@ def test_dst_spring_forward_keeps_nine_oclock_local() -> None:
     assert moment == datetime(2026, 3, 9, 13, tzinfo=UTC)
 
 
+def test_dst_fall_back_in_london_keeps_nine_oclock_local() -> None:
+    """Across the UK fall-back weekend (25 Oct 2026) the send stays at 09:00 local (09:00 UTC, not 08:00)."""
+    moment = next_send_moment(datetime(2026, 10, 24, 12, tzinfo=UTC), LONDON, BusinessCalendar("GB"),
+                              DEFAULT.send_window)
+    assert moment == datetime(2026, 10, 26, 9, tzinfo=UTC)
+
+
+def test_the_end_of_the_window_is_outside_it() -> None:
+    """17:00 sharp is past a 09:00–17:00 window: the send moves to the next business morning."""
+    moment = next_send_moment(datetime(2026, 3, 4, 17, tzinfo=LONDON), LONDON, BusinessCalendar("GB"),
+                              DEFAULT.send_window)
+    assert moment.astimezone(LONDON) == datetime(2026, 3, 5, 9, tzinfo=LONDON)
+
+
 def test_catch_up_after_downtime_sends_one_step_the_right_one() -> None:
     """Nothing sent and 25 days overdue: reminder_3 (the stage for today), not three mails in a burst."""
     step = next_step(DEFAULT, due_date=date(2026, 3, 2), tz=LONDON, calendar=BusinessCalendar("GB"), sent=[],
