@@ -211,3 +211,10 @@ def test_demoted_or_deactivated_user_loses_rights_at_once(client: TestClient, se
     user.active = False
     session.commit()
     assert client.get("/queue").status_code == 303
+
+
+def test_health_answers_without_login_and_shows_no_data(client: TestClient) -> None:
+    """/healthz is for probes: 200 with the database up, no login needed, nothing about customers."""
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "role": "review", "database": "ok"}

@@ -63,7 +63,7 @@ def serve_health(port: int, engine: Engine, *, host: str = "127.0.0.1", role: st
                 body = generate_latest(REGISTRY) + generate_latest(registry)
                 self._reply(200, body, CONTENT_TYPE_LATEST)
             elif self.path == "/healthz":
-                ok, detail = _database_ok(engine)
+                ok, detail = database_ok(engine)
                 payload = {"status": "ok" if ok else "unhealthy", "role": role, "database": detail}
                 self._reply(200 if ok else 503, json.dumps(payload).encode(), "application/json")
             else:
@@ -84,7 +84,7 @@ def serve_health(port: int, engine: Engine, *, host: str = "127.0.0.1", role: st
     return server
 
 
-def _database_ok(engine: Engine) -> tuple[bool, str]:
+def database_ok(engine: Engine) -> tuple[bool, str]:
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))

@@ -62,6 +62,7 @@ def create_app(settings: Settings, *, secure_cookies: bool = True, engine: Engin
         Route("/cases/{case_id:int}", ui.case_page), Route("/mails/{mail_id:int}.eml", ui.raw_mail),
         Route("/items/{item_id:int}", ui.item_page),
         Route("/decide", ui.decide, methods=["POST"]), Route("/dashboard", ui.dashboard_page),
+        Route("/healthz", ui.health),  # for load balancers and probes: no login, no customer data
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     middleware = [Middleware(SessionMiddleware, secret_key=settings.secret_bytes().decode(),
@@ -81,6 +82,15 @@ class _UI:
                                autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
 
     # --- plumbing ---------------------------------------------------------------------------------
+
+    async def health(self, request: Request) -> Response:
+        from starlette.responses import JSONResponse
+
+        from worker.metrics import database_ok
+
+        ok, detail = database_ok(self.engine)
+        return JSONResponse({"status": "ok" if ok else "unhealthy", "role": "review", "database": detail},
+                            status_code=200 if ok else 503)
 
     async def db(self, fn: Callable[[Session], T]) -> T:
         """Run one transaction off the event loop (the database driver blocks)."""
