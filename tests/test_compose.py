@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from worker.inbound.htmltext import html_to_text
 from worker.outbound.compose import NAMES, Composer, preview_context
 from worker.outbound.localsmtp import LocalSMTPServer
 from worker.outbound.mimebuild import build_reminder, make_message_id
@@ -40,6 +41,17 @@ def test_every_template_renders_with_its_facts(name: str, lang: str) -> None:
     assert r.subject and number in r.subject + r.text
     assert "<html" in r.html and "{{" not in r.html and "%%" not in r.html
     assert r.text.strip() and "<" not in r.text.split("\n")[0]
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("name", NAMES)
+def test_text_alternative_says_what_the_html_says(name: str, lang: str) -> None:
+    """The text part (a template derived once at start) reads exactly as the filled HTML does as text, also
+    with markup-like customer data and without payment instructions."""
+    for ctx in (preview_context(lang),
+                replace(preview_context(lang), customer_name='A & <b>B</b> "Co"', payment_instructions="")):
+        r = COMPOSER.render(name, ctx)
+        assert r.text == html_to_text(r.html).strip() + "\n"
 
 
 def test_firmness_grows_and_final_notice_states_the_deadline() -> None:

@@ -4,7 +4,8 @@ A template file (mail_templates/<lang>/<name>.mjml) is a subject line, `---`, th
 (<mj-text>, …). Markers %%INVOICES%% and %%PAYMENT%% place the standard invoice table and payment
 block. Every template is wrapped in mail_templates/layout.mjml, compiled by mjml-python (Jinja tags
 survive compilation) and turned into a Jinja template with autoescaping — so a customer called
-<script> is printed, never run. The text/plain part is derived from the filled HTML.
+<script> is printed, never run. The text/plain part is a second template, derived once from the compiled
+HTML with its placeholders still in it (html_to_text at start, not per mail: it cost more than the fill).
 
 mjml-python leaves <mj-style> CSS in the head; these templates style through mj-attributes, which
 MJML writes inline, so no CSS inliner is needed (the head keeps only MJML's responsive media queries).
@@ -12,6 +13,7 @@ MJML writes inline, so no CSS inliner is needed (the head keeps only MJML's resp
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -28,6 +30,8 @@ from worker.errors import ConfigError
 from worker.inbound.htmltext import html_to_text
 
 log = structlog.get_logger(__name__)
+_BLANK_LINES = re.compile(r"\n{3,}")
+_LONE_PLACEHOLDER = re.compile(r"^\{\{ (\w+) \}\}\n", re.M)
 LANGUAGES = ("en", "ja")
 NAMES = ("courtesy", "reminder_1", "reminder_2", "reminder_3", "final_notice", "promise_missed",
          "payment_not_received", "instalment_due", "consolidated")
@@ -71,6 +75,7 @@ class Rendered:
 class _Compiled:
     subject: Template
     body: Template
+    text: Template
 
 
 class Composer:
@@ -80,6 +85,7 @@ class Composer:
         self.dir = Path(templates_dir)
         self._env = Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=False)
         self._subject_env = Environment(autoescape=False, undefined=StrictUndefined)
+        self._text_env = Environment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False)
         layout_path = self.dir / "layout.mjml"
         if not layout_path.exists():
             raise ConfigError(f"{layout_path} is missing; templates_dir must hold layout.mjml and en/, ja/")
@@ -101,7 +107,8 @@ class Composer:
         values = _values(ctx, lang)
         html = compiled.body.render(**values)
         subject = " ".join(compiled.subject.render(**values).split())
-        return Rendered(subject=subject, html=html, text=html_to_text(html).strip() + "\n")
+        text = _BLANK_LINES.sub("\n\n", compiled.text.render(**_text_values(values)))  # an empty value's line
+        return Rendered(subject=subject, html=html, text=text.strip() + "\n")
 
     def _compile(self, path: Path) -> _Compiled:
         if not path.exists():
@@ -115,7 +122,8 @@ class Composer:
         try:
             compiled = mjml.mjml2html(self._layout.replace("%%CONTENT%%", body))
             return _Compiled(subject=self._subject_env.from_string(subject_line.removeprefix("subject:").strip()),
-                             body=self._env.from_string(compiled))
+                             body=self._env.from_string(compiled),
+                             text=self._text_env.from_string(_text_source(compiled)))
         except Exception as exc:  # mjml and jinja raise their own types; name the file either way
             raise ConfigError(f"{path}: does not compile: {exc}") from exc
 
@@ -163,6 +171,22 @@ def _values(ctx: ReminderContext, lang: str) -> dict[str, object]:
         "invoice_rows": _rows(ctx.invoices, lang),
         "stage_number": ctx.stage_number,
     }
+
+
+def _text_source(compiled_html: str) -> str:
+    """The text template: the compiled HTML as text, placeholders kept. A line that is only a placeholder
+    disappears when its value is empty, as an empty paragraph does in the HTML."""
+    return _LONE_PLACEHOLDER.sub(r"{% if \1 %}{{ \1 }}\n{% endif %}", html_to_text(compiled_html))
+
+
+def _text_values(values: dict[str, object]) -> dict[str, object]:
+    """The same facts for the text template: HTML-valued ones as the text a reader of the HTML would see,
+    every other value as is (no autoescaping in text, so 'A & B' stays 'A & B')."""
+    text = dict(values)
+    for key in ("invoice_rows", "payment_instructions"):
+        value = values[key]
+        text[key] = html_to_text(value).strip() if isinstance(value, Markup) else value
+    return text
 
 
 def _rows(lines: list[InvoiceLine], lang: str) -> Markup:
