@@ -8,16 +8,20 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from email.header import decode_header, make_header
+from email.message import EmailMessage, Message
+from email.policy import compat32
 from email.policy import default as default_policy
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from worker.inbound.htmltext import html_to_text
-from worker.outbound.compose import NAMES, Composer, preview_context
+from worker.outbound.compose import NAMES, Composer, Rendered, preview_context
 from worker.outbound.localsmtp import LocalSMTPServer
 from worker.outbound.mimebuild import build_reminder, make_message_id
-from worker.outbound.smtp import SMTPConfig, SMTPSender
+from worker.outbound.smtp import SMTPConfig, SMTPSender, wire_bytes
 from worker.outbound.tokens import make_reply_token, reply_address, token_from_address, verify_reply_token
 
 COMPOSER = Composer(Path(__file__).resolve().parents[1] / "mail_templates")
@@ -146,3 +150,53 @@ def test_invoice_lines_total_per_currency() -> None:
     extra = replace(ctx.invoices[0], number="EU-1", currency="EUR", balance=Decimal("10.50"), due_date=date(2026, 4, 1))
     subject = COMPOSER.render("consolidated", replace(ctx, invoices=[*ctx.invoices, extra])).subject
     assert "$13,325.67" in subject and "€10.50" in subject
+
+
+def _reminder(rendered: Rendered, references: list[str], extra: dict[str, str]) -> Message:
+    return build_reminder(rendered, from_addr="billing@dunmail.example", from_name="経理部 Accounts",
+                          to=["keiri@kitayama.example"], cc=["owner@dunmail.example"], reply_to="ar+x@dunmail.example",
+                          message_id="<reminder.7.reminder_2@dunmail.example>", in_reply_to=references[-1],
+                          references=references, case_id=7, stage="reminder_2", extra_headers=extra)
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("name", NAMES)
+def test_wire_form_is_byte_for_byte_what_the_standard_library_writes(name: str, lang: str) -> None:
+    """wire_bytes takes shortcuts (short ASCII headers written as they are, bodies written whole); the stock
+    compat32 generator writes the very same bytes, long folded headers and Japanese included."""
+    rendered = COMPOSER.render(name, preview_context(lang))
+    refs = [make_message_id(7, stage, "dunmail.example") for stage in NAMES]
+    msg = _reminder(rendered, refs, {"X-Customer": "株式会社北山商事 " * 6, "X-Note": "a  b\tc " * 15})
+    assert wire_bytes(msg) == msg.as_bytes(policy=compat32.clone(linesep="\r\n"))
+
+
+def test_wire_form_of_a_modern_message_is_unchanged() -> None:
+    """Messages built with the modern policy (tests, tools) serialise exactly as the standard library does."""
+    msg = EmailMessage()
+    msg["Subject"] = "【お支払いのお願い】請求書 JP-2026-0201 ①㈱"
+    msg["To"] = "keiri@kitayama.example"
+    msg.set_content("お世話になっております。\n" * 40)
+    msg.add_alternative("<p>お世話になっております。</p>\r\n" * 40, subtype="html")
+    assert wire_bytes(msg) == msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=90),
+       name=st.sampled_from(["X-Dunmail-Stage", "References", "X-A"]))
+def test_any_printable_ascii_header_is_written_as_compat32_writes_it(value: str, name: str) -> None:
+    """The short-header shortcut agrees with compat32 for every printable ASCII value, runs of spaces included."""
+    msg = Message()
+    msg[name] = value
+    assert wire_bytes(msg) == msg.as_bytes(policy=compat32.clone(linesep="\r\n"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(subject=st.text(alphabet=st.sampled_from(list("【再送】お支払いのお願い：請求書①㈱～髙éß😀 abc-12")), min_size=1,
+                       max_size=120).map(str.strip).filter(bool))
+def test_any_japanese_subject_decodes_back_exactly(subject: str) -> None:
+    """Encoded words hold whole characters, stay within RFC 2047's 75 characters, and decode to the subject."""
+    rendered = Rendered(subject=subject, html="<p>x</p>", text="x\n")
+    raw = wire_bytes(_reminder(rendered, ["<a@dunmail.example>"], {}))
+    header = str(email.message_from_bytes(raw)["Subject"])
+    assert str(make_header(decode_header(header))) == subject
+    assert all(len(word) <= 75 for word in header.split() if word.startswith("=?"))
