@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 
 import pytest
 from sqlalchemy import Engine, select
@@ -15,8 +15,10 @@ from worker.db.engine import transaction
 from worker.db.models import Case, Customer, Event, Mail, ReviewItem
 from worker.domain import CaseState
 from worker.errors import SendOutcomeUnknown, SendPermanentError, SendTransientError
+from worker.outbound.compose import Rendered
 from worker.outbound.deliver import deliver, sweep_stuck_sends
 from worker.outbound.localsmtp import LocalSMTPServer
+from worker.outbound.mimebuild import build_reminder
 from worker.outbound.smtp import FakeSender, SMTPConfig, SMTPSender
 
 NOW = datetime(2026, 4, 1, 9, tzinfo=UTC)
@@ -185,3 +187,26 @@ def test_refusal_after_the_message_data_is_not_taken_for_success() -> None:
             with pytest.raises(SendPermanentError, match="554"):
                 sender.send(msg, sender="a@x.example", recipients=["b@y.example"])
             sender.close()
+
+
+def test_the_log_keeps_exactly_the_bytes_the_server_received(engine: Engine) -> None:
+    """The correspondence log's raw mail is the very byte string that went over SMTP, Japanese subject included,
+    and its subject is stored readable, not as encoded words."""
+
+    def compose_ja(session: Session, case: Case, mail: Mail) -> tuple[Message, str, list[str]]:
+        rendered = Rendered(subject=f"【再送】お支払いのお願い：請求書 {case.invoice.number}",
+                            html="<p>お世話になっております。</p>", text="お世話になっております。\n")
+        msg = build_reminder(rendered, from_addr="billing@dunmail.example", from_name="経理部", to=["ap@acme.example"],
+                             cc=[], reply_to="ar@dunmail.example", message_id=f"<case{case.id}@dunmail.example>",
+                             in_reply_to=None, references=[], case_id=case.id, stage="reminder_2", extra_headers={})
+        return msg, "billing@dunmail.example", ["ap@acme.example"]
+
+    _, mail_id = _planned(engine)
+    with LocalSMTPServer() as server:
+        sender = SMTPSender(SMTPConfig("127.0.0.1", server.port))
+        assert deliver(engine, mail_id, sender=sender, compose=compose_ja, now=lambda: NOW).status == "sent"
+        sender.close()
+        (received,) = server.messages
+    stored = _mail(engine, mail_id)
+    assert stored.raw == received.data
+    assert stored.subject == "【再送】お支払いのお願い：請求書 INV-9"

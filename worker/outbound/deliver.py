@@ -19,7 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.header import decode_header, make_header
 from email.message import Message
+from typing import NamedTuple
 
 import structlog
 from sqlalchemy import Engine, select
@@ -54,12 +56,18 @@ def deliver(engine: Engine, mail_id: int, *, sender: Sender, compose: Composer,
     prepared = _prepare(engine, mail_id, compose, now)
     if isinstance(prepared, Outcome):
         return prepared
-    message, envelope_from, recipients = prepared
-    return _send(engine, mail_id, message, envelope_from, recipients, sender, now)
+    return _send(engine, mail_id, prepared, sender, now)
+
+
+class _Prepared(NamedTuple):
+    message: Message
+    raw: bytes
+    envelope_from: str
+    recipients: list[str]
 
 
 def _prepare(engine: Engine, mail_id: int, compose: Composer,
-             now: Callable[[], datetime]) -> Outcome | tuple[Message, str, list[str]]:
+             now: Callable[[], datetime]) -> Outcome | _Prepared:
     with transaction(engine) as session:
         mail = session.get(Mail, mail_id)
         if mail is None or mail.case_id is None:
@@ -72,18 +80,18 @@ def _prepare(engine: Engine, mail_id: int, compose: Composer,
             _cancel(session, case, mail, f"case is {case.state}")
             return Outcome(mail_id, "cancelled", case.state)
         message, envelope_from, recipients = compose(session, case, mail)
-        mail.raw = wire_bytes(message)  # exactly what goes over the wire
-        mail.subject = str(message["Subject"] or "")
+        raw = wire_bytes(message)  # exactly what goes over the wire: the log keeps it, the sender is handed it
+        mail.raw = raw
+        mail.subject = str(make_header(decode_header(str(message["Subject"] or ""))))  # readable in the log
         mail.to_addrs = ", ".join(recipients)
         mail.from_addr = envelope_from
         mail.message_id = str(message["Message-ID"] or "").strip("<>") or None
         mail.status = "sending"
         mail.sent_at = now()  # when sending began; the sweep measures 'stuck' from here
-    return message, envelope_from, recipients
+    return _Prepared(message, raw, envelope_from, recipients)
 
 
-def _send(engine: Engine, mail_id: int, message: Message, envelope_from: str, recipients: list[str],
-          sender: Sender, now: Callable[[], datetime]) -> Outcome:
+def _send(engine: Engine, mail_id: int, prepared: _Prepared, sender: Sender, now: Callable[[], datetime]) -> Outcome:
     deferred: SendTransientError | None = None
     with transaction(engine) as session:
         mail = session.get(Mail, mail_id)
@@ -94,7 +102,8 @@ def _send(engine: Engine, mail_id: int, message: Message, envelope_from: str, re
             _cancel(session, case, mail, f"case became {case.state} before the send")
             return Outcome(mail_id, "cancelled", case.state)
         try:
-            sender.send(message, sender=envelope_from, recipients=recipients)
+            sender.send(prepared.message, sender=prepared.envelope_from, recipients=prepared.recipients,
+                        data=prepared.raw)
         except SendTransientError as exc:
             # Nothing went out: back to pending (committed), then raise so the actor retries later.
             mail.status, mail.error = "pending", str(exc)
