@@ -13,6 +13,7 @@ MJML writes inline, so no CSS inliner is needed (the head keeps only MJML's resp
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -107,7 +108,7 @@ class Composer:
         values = _values(ctx, lang)
         html = compiled.body.render(**values)
         subject = " ".join(compiled.subject.render(**values).split())
-        text = _BLANK_LINES.sub("\n\n", compiled.text.render(**_text_values(values)))  # an empty value's line
+        text = _BLANK_LINES.sub("\n\n", compiled.text.render(**_text_values(values, ctx, lang)))  # empty lines
         return Rendered(subject=subject, html=html, text=text.strip() + "\n")
 
     def _compile(self, path: Path) -> _Compiled:
@@ -128,12 +129,14 @@ class Composer:
             raise ConfigError(f"{path}: does not compile: {exc}") from exc
 
 
+@functools.lru_cache(maxsize=4096)  # babel takes ~30 µs a call; a mail shows the same sums and dates often
 def money(amount: Decimal, currency: str, lang: str) -> str:
     if lang == "ja" and currency == "JPY":
         return f"{amount:,.0f}円"
     return str(format_currency(amount, currency, locale="ja_JP" if lang == "ja" else "en"))
 
 
+@functools.lru_cache(maxsize=4096)
 def day(d: date | None, lang: str) -> str:
     if d is None:
         return ""
@@ -179,27 +182,37 @@ def _text_source(compiled_html: str) -> str:
     return _LONE_PLACEHOLDER.sub(r"{% if \1 %}{{ \1 }}\n{% endif %}", html_to_text(compiled_html))
 
 
-def _text_values(values: dict[str, object]) -> dict[str, object]:
-    """The same facts for the text template: HTML-valued ones as the text a reader of the HTML would see,
+def _text_values(values: dict[str, object], ctx: ReminderContext, lang: str) -> dict[str, object]:
+    """The same facts for the text template: the HTML-valued ones as the text a reader of the HTML sees,
     every other value as is (no autoescaping in text, so 'A & B' stays 'A & B')."""
-    text = dict(values)
-    for key in ("invoice_rows", "payment_instructions"):
-        value = values[key]
-        text[key] = html_to_text(value).strip() if isinstance(value, Markup) else value
-    return text
+    return {**values,
+            "invoice_rows": "\n".join(" ".join(cells) for cells in _table(ctx.invoices, lang)),
+            "payment_instructions": _as_text(str(values["payment_instructions"]))}
+
+
+@functools.lru_cache(maxsize=16)
+def _as_text(html: str) -> str:
+    """HTML of a setting (the payment instructions) as text; the same on every mail, so converted once."""
+    return html_to_text(html).strip()
 
 
 def _rows(lines: list[InvoiceLine], lang: str) -> Markup:
     """The invoice table's rows, escaped here so templates need no loop inside a table."""
-    head = ("請求書番号", "お支払期限", "ご請求残高") if lang == "ja" else ("Invoice", "Due date", "Balance")
+    head, *body = _table(lines, lang)
     cells = "".join(f'<th style="text-align:left;padding:6px 8px;border-bottom:1px solid #ddd">{escape(h)}</th>'
                     for h in head)
     rows = [f"<tr>{cells}</tr>"]
-    for line in lines:
-        values = (line.number, day(line.due_date, lang), money(line.balance, line.currency, lang))
+    for values in body:
         rows.append("<tr>" + "".join(f'<td style="padding:6px 8px;border-bottom:1px solid #eee">{escape(v)}</td>'
                                      for v in values) + "</tr>")
     return Markup("".join(rows))
+
+
+def _table(lines: list[InvoiceLine], lang: str) -> list[tuple[str, str, str]]:
+    """The invoice table as cells: a heading row, then number, due date and balance of each invoice."""
+    head = ("請求書番号", "お支払期限", "ご請求残高") if lang == "ja" else ("Invoice", "Due date", "Balance")
+    return [head, *((line.number, day(line.due_date, lang), money(line.balance, line.currency, lang))
+                    for line in lines)]
 
 
 def preview_context(language: str) -> ReminderContext:
