@@ -53,15 +53,26 @@ def test_bad_rows_are_reported_and_good_rows_still_go_in(session: Session, tmp_p
         "INV-103,Gamma,g@gamma.example,10,XXX,,2026-03-31,,,",
         "INV-104,Delta,d@delta.example,10,EUR,,31/03/2026,,,",
         "INV-105,Eps,e@eps.example,10,EUR,,2026-03-31,,Mars/Base,",
+        "INV-106,Zeta,z@zeta.example,10,BRL,,2026-03-31,,,BR",
+        "INV-107,Eta,e@eta.example,10,EUR,,2026-03-31,,,DE-XX",
         ROWS[1],
     ])
     report = import_file(session, path, defaults=ImportDefaults())
     session.commit()
     assert report.created == 2
     reasons = {e.row: e.reason for e in report.errors}
-    assert set(reasons) == {3, 4, 5, 6}
+    assert set(reasons) == {3, 4, 5, 6, 7, 8}
     assert "email" in reasons[3] and "ISO 4217" in reasons[4] and "YYYY-MM-DD" in reasons[5]
     assert "IANA" in reasons[6]
+    assert "no holiday calendar for country 'BR'" in reasons[7] and "DE-BY" in reasons[8]
+
+
+def test_a_region_with_its_subdivision_is_kept(session: Session, tmp_path: Path) -> None:
+    """'de-by' (Bavaria) is stored as DE-BY so the ladder keeps Bavaria's holidays."""
+    row = "INV-300,Müller GmbH,ap@mueller.example,99.00,EUR,2026-03-01,2026-03-31,en,Europe/Berlin,de-by"
+    import_file(session, _write(tmp_path, [HEADER, row]), defaults=ImportDefaults())
+    session.commit()
+    assert session.scalars(select(Customer.country)).one() == "DE-BY"
 
 
 def test_cp932_excel_export_is_read(session: Session, tmp_path: Path) -> None:

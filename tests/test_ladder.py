@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from worker.errors import ConfigError
-from worker.ladder.calendar import BusinessCalendar, next_send_moment
+from worker.ladder.calendar import BusinessCalendar, calendar_for, next_send_moment, parse_region
 from worker.ladder.plan import next_step
 from worker.ladder.policy import load_policies, load_policy
 
@@ -145,3 +145,23 @@ def test_unknown_country_is_a_config_error() -> None:
     """A customer country without a holiday calendar says which ones exist."""
     with pytest.raises(ConfigError, match="supported"):
         BusinessCalendar("XX")
+
+
+@pytest.mark.parametrize(("region", "day", "closed"), [
+    ("DE-BY", date(2026, 1, 6), True),  # Epiphany: a holiday in Bavaria …
+    ("DE", date(2026, 1, 6), False),  # … not nationwide
+    ("GB-SCT", date(2026, 1, 2), True),  # 2 January: Scotland's bank holiday …
+    ("GB", date(2026, 1, 2), False),  # … England's default calendar works
+    ("UK", date(2026, 8, 31), True),  # England's August bank holiday; "UK" is read as GB
+    ("GB-SCT", date(2026, 8, 31), False),  # Scotland's is on 3 August
+])
+def test_a_region_keeps_its_own_holidays(region: str, day: date, closed: bool) -> None:
+    """A customer's region may carry its subdivision (ISO 3166-2): Bavaria and Scotland close on their own days."""
+    assert calendar_for(region).is_business_day(day) is not closed
+
+
+def test_an_unknown_subdivision_names_the_known_ones() -> None:
+    """A typo in the subdivision is refused with the list to choose from."""
+    with pytest.raises(ConfigError, match="DE-BY"):
+        parse_region("DE-XX")
+    assert parse_region(" de-by ") == ("DE", "BY") and parse_region("jp") == ("JP", None)

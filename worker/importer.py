@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from worker import ledger
 from worker.db.models import Customer, utcnow
 from worker.domain import CaseState
-from worker.errors import ImportRowError
+from worker.errors import ConfigError, ImportRowError
+from worker.ladder.calendar import parse_region
 from worker.money import normalise_currency, parse_amount, quantize
 
 log = structlog.get_logger(__name__)
@@ -131,7 +132,7 @@ def parse_row(row_number: int, row: dict[str, str]) -> InvoiceRow:
         due_date=_date(row_number, "due_date", need("due_date")),  # type: ignore[arg-type]
         language=_choice(row_number, "language", row.get("language"), ("en", "ja")),
         timezone=_timezone(row_number, row.get("timezone")),
-        country=(row.get("country") or "").upper() or None,
+        country=_region(row_number, row.get("country")),
         account_owner_email=(row.get("account_owner_email") or "").lower() or None,
         policy=row.get("policy") or None,
         segment=row.get("segment") or None,
@@ -170,6 +171,17 @@ def _timezone(row_number: int, value: str | None) -> str | None:
     except (ZoneInfoNotFoundError, ValueError):
         raise ImportRowError(row_number, f"timezone {value!r} is not an IANA name (e.g. Asia/Tokyo)") from None
     return value
+
+
+def _region(row_number: int, value: str | None) -> str | None:
+    """A holiday region: 'JP', or a country with its subdivision, 'DE-BY' (so the tick can always plan)."""
+    if not value or not value.strip():
+        return None
+    try:
+        country, subdivision = parse_region(value)
+    except ConfigError as exc:
+        raise ImportRowError(row_number, f"country: {exc}") from None
+    return f"{country}-{subdivision}" if subdivision else country
 
 
 def import_rows(

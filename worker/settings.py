@@ -90,6 +90,18 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown IANA time zone {value!r} (e.g. 'Asia/Tokyo')") from exc
         return value
 
+    @field_validator("default_country")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        from worker.errors import ConfigError
+        from worker.ladder.calendar import parse_region
+
+        try:
+            country, subdivision = parse_region(value)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from exc
+        return f"{country}-{subdivision}" if subdivision else country
+
     @property
     def reply_domain_name(self) -> str:
         return self.reply_domain or self.from_address.rpartition("@")[2]

@@ -3,6 +3,9 @@
 Holidays come from the `holidays` library. Japanese companies also close over the New Year
 (12/31 – 1/3 is not a public holiday but nobody pays then), so JP adds those days by default.
 A moment outside the send window or on a closed day moves to the next business day's window start.
+
+A customer's region is a country code, optionally with its ISO 3166-2 subdivision: "DE-BY" keeps
+Bavaria's holidays, "GB-SCT" Scotland's, "US-CA" California's; plain "GB" means England.
 """
 
 from __future__ import annotations
@@ -48,9 +51,27 @@ def _holidays(country: str, subdivision: str | None) -> holidays.HolidayBase:
     return holidays.country_holidays(country, subdiv=subdivision)
 
 
+@lru_cache(maxsize=256)
+def calendar_for(region: str) -> BusinessCalendar:
+    """The calendar of a customer's region ("JP", "DE-BY", …)."""
+    return BusinessCalendar(*parse_region(region))
+
+
+def parse_region(region: str) -> tuple[str, str | None]:
+    """'DE-BY' -> ('DE', 'BY'), 'jp' -> ('JP', None); a ConfigError says what is accepted."""
+    country, _, subdivision = region.strip().upper().partition("-")
+    country = {"UK": "GB"}.get(country, country)  # the usual name for the ISO code GB
+    if country not in SUPPORTED:
+        raise ConfigError(f"no holiday calendar for country {country!r}; supported: {', '.join(SUPPORTED)}")
+    if subdivision and subdivision not in _subdivisions(country):
+        known = ", ".join(f"{country}-{code}" for code in _subdivisions(country)) or "none"
+        raise ConfigError(f"{region.strip()!r}: {country} has no subdivision {subdivision!r}; known: {known}")
+    return country, subdivision or None
+
+
 @lru_cache(maxsize=64)
-def calendar_for(country: str) -> BusinessCalendar:
-    return BusinessCalendar(country)
+def _subdivisions(country: str) -> tuple[str, ...]:
+    return tuple(holidays.country_holidays(country).subdivisions)
 
 
 def next_send_moment(earliest: datetime, tz: ZoneInfo, calendar: BusinessCalendar, window: SendWindow) -> datetime:
