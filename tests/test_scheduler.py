@@ -117,3 +117,28 @@ def test_wait_step_reschedules(engine: Engine) -> None:
     with transaction(engine) as s:
         assert s.get(Case, case_id).next_action_at == at  # type: ignore[union-attr]
     assert _planned(engine) == 0
+
+
+def test_a_case_that_cannot_be_planned_goes_to_a_person_and_the_tick_goes_on(engine: Engine) -> None:
+    """A customer whose region has no holiday calendar (written before import checked it) does not stop the
+    other customers' reminders: that case goes to review once and is looked at again the next day."""
+    from worker.ladder.planner import LadderPlanner
+    from worker.settings import load_settings
+
+    ids = _cases(engine, due=2)
+    with transaction(engine) as s:
+        stranded = Customer(name="Brasil Ltda", language="en", timezone="America/Sao_Paulo", country="BR")
+        s.add(stranded)
+        s.flush()
+        inv, _ = ledger.upsert_invoice(s, customer=stranded, number="BR-1", amount=Decimal(10), currency="USD",
+                                       issue_date=None, due_date=date(2026, 3, 1))
+        blocked_id = ledger.open_case(s, inv, policy="default", first_action_at=NOW - timedelta(hours=1)).id
+    planner = LadderPlanner(load_settings())
+    report = tick(engine, planner, now=NOW)
+    assert report.blocked == [blocked_id] and _planned(engine) == len(ids)
+    again = tick(engine, planner, now=NOW + timedelta(hours=2))  # not due again before tomorrow
+    assert again.blocked == []
+    tick(engine, planner, now=NOW + timedelta(days=1, hours=1))
+    with transaction(engine) as s:
+        items = s.scalars(select(ReviewItem).where(ReviewItem.case_id == blocked_id)).all()
+        assert len(items) == 1 and "BR" in items[0].summary

@@ -22,11 +22,13 @@ from worker import ledger
 from worker.db.engine import session_factory
 from worker.db.models import Case, Mail
 from worker.domain import CaseState, ReviewKind
+from worker.errors import ConfigError
 from worker.outbound.deliver import sweep_stuck_sends
 
 log = structlog.get_logger(__name__)
 
 IN_FLIGHT = timedelta(minutes=15)  # when to look again at a case whose mail is queued
+BLOCKED_RETRY = timedelta(days=1)  # when to look again at a case that could not be planned
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class TickReport:
     escalated: list[int] = field(default_factory=list)
     stopped: list[int] = field(default_factory=list)
     uncertain: list[int] = field(default_factory=list)
+    blocked: list[int] = field(default_factory=list)  # cases that cannot be planned until a person fixes them
     previews: list[dict[str, object]] = field(default_factory=list)  # for --dry-run
 
 
@@ -99,6 +102,8 @@ def tick(engine: Engine, planner: Planner, *, now: datetime, batch: int = 500, d
                 structlog.contextvars.bind_contextvars(case_id=case.id)
                 try:
                     _plan_case(session, case, planner, now, report, dry_run, queued.get(case.id), batch_state)
+                except ConfigError as exc:  # this case's data or policy, not the tick: the others go on
+                    _blocked(session, case, exc, now, report)
                 finally:
                     structlog.contextvars.unbind_contextvars("case_id")
         session.flush()
@@ -180,6 +185,17 @@ def _plan_case(session: Session, case: Case, planner: Planner, now: datetime, re
         report.stopped.append(case.id)
     else:
         raise ValueError(f"planner returned an unknown step kind {step.kind!r}")
+
+
+def _blocked(session: Session, case: Case, exc: ConfigError, now: datetime, report: TickReport) -> None:
+    """A case whose reminders cannot be planned (a customer region without a calendar, say) goes in front of a
+    person once, and is looked at again daily instead of failing every tick."""
+    log.error("case_cannot_be_planned", case_id=case.id, error=str(exc))
+    ledger.open_review(session, ReviewKind.ESCALATION, case=case,
+                       summary=f"Reminders cannot be planned: {exc}. Correct the customer (or policy); "
+                               "dunmail tries again daily.")
+    case.next_action_at = now + BLOCKED_RETRY
+    report.blocked.append(case.id)
 
 
 def _plan_send(session: Session, case: Case, step: Step, now: datetime, report: TickReport, dry_run: bool,

@@ -69,7 +69,8 @@ def tick_command(
         console.print(f"mail {o.mail_id}: {o.status} {o.detail}".rstrip())
     console.print(f"tick at {moment.isoformat()}: {len(sent)} sent, {report.waiting} waiting, "
                   f"{len(report.escalated)} escalated, {len(report.stopped)} stopped, "
-                  f"{len(report.uncertain)} uncertain")
+                  f"{len(report.uncertain)} uncertain"
+                  + (f", {len(report.blocked)} blocked (see the review queue)" if report.blocked else ""))
 
 
 @app.command("worker")
