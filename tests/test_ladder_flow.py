@@ -7,6 +7,7 @@ import itertools
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
@@ -149,3 +150,28 @@ def test_a_cancelled_consolidated_notice_releases_the_other_reminders(engine: En
     for mail_id in tick(engine, planner, now=later, consolidate=True).planned:
         deliver(engine, mail_id, sender=sender, compose=_compose, now=lambda: later)
     assert sorted(str(m["Subject"]) for _, _, m in sender.sent) == ["reminder_1", "reminder_1"]
+
+
+def test_instalments_are_reminded_as_many_days_ahead_as_the_policy_says(engine: Engine, tmp_path: Path) -> None:
+    """instalment_notice_days in the policy sets how early each instalment is reminded (default 3)."""
+    from worker.db.models import Instalment
+
+    policy = (Path(__file__).resolve().parents[1] / "config" / "policies" / "default.toml").read_text()
+    (tmp_path / "default.toml").write_text(policy.replace("instalment_notice_days = 3", "instalment_notice_days = 7"))
+    case_id = _case(engine, due=date(2026, 3, 31))
+    with transaction(engine) as s:
+        case = s.get(Case, case_id)
+        assert case is not None
+        ledger.transition(s, case, CaseState.PLAN_REQUESTED, actor=ledger.SYSTEM, reason="asked for a plan")
+        ledger.transition(s, case, CaseState.ON_PLAN, actor=ledger.SYSTEM, reason="plan approved")
+        s.add(Instalment(case_id=case_id, seq=1, amount=Decimal(500), due_date=date(2026, 6, 15)))
+    for policies_dir, notice_day in ((tmp_path, date(2026, 6, 8)), (None, date(2026, 6, 12))):
+        settings = load_settings(**({"policies_dir": policies_dir} if policies_dir else {}))
+        planner = LadderPlanner(settings)
+        with transaction(engine) as s:
+            case = s.get(Case, case_id)
+            assert case is not None
+            planner.prepare(s, [case])
+            step = planner.next_step(s, case, datetime(2026, 6, 1, tzinfo=UTC))
+        assert step.kind == "wait" and step.at is not None
+        assert step.at.astimezone(TOKYO).date() == notice_day  # 8 June (Mon) / 12 June (Fri): business days

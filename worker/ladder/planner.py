@@ -90,7 +90,7 @@ class LadderPlanner:
         due_local = datetime.combine(nxt.due_date, time(0), tz)
         if now >= due_local + grace + timedelta(days=1):
             return Step("escalate", reason=f"instalment {nxt.seq} due {nxt.due_date.isoformat()} was missed")
-        remind_from = datetime.combine(nxt.due_date - timedelta(days=3), time(0), tz)
+        remind_from = datetime.combine(nxt.due_date - timedelta(days=policy.instalment_notice_days), time(0), tz)
         if now < remind_from:
             return Step("wait", at=self._send_moment(remind_from, tz, calendar, policy))
         key = f"case:{case.id}:instalment_due:{nxt.seq}"

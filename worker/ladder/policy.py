@@ -40,6 +40,7 @@ class Policy:
     max_reminders: int = 6
     promise_grace_days: int = 2
     final_notice_deadline_days: int = 10
+    instalment_notice_days: int = 3  # an instalment is reminded this many days before it falls due
     stop_when_balance_zero: bool = True
     send_window: SendWindow = SendWindow(time(9), time(17))
 
@@ -72,13 +73,13 @@ def _policy(path: Path, data: dict[str, Any]) -> Policy:
         return ConfigError(f"{path}: {key} must be {expected}")
 
     known = {"stages", "min_days_between", "max_reminders", "promise_grace_days", "final_notice_deadline_days",
-             "stop_when_balance_zero", "loop_in_owner_from_stage", "send_window"}
+             "instalment_notice_days", "stop_when_balance_zero", "loop_in_owner_from_stage", "send_window"}
     for key in data:
         if key not in known:
             raise ConfigError(f"{path}: unknown key {key!r} (known: {', '.join(sorted(known))})")
     ints = {}
     for key, default in (("min_days_between", 7), ("max_reminders", 6), ("promise_grace_days", 2),
-                         ("final_notice_deadline_days", 10)):
+                         ("final_notice_deadline_days", 10), ("instalment_notice_days", 3)):
         value = data.get(key, default)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise fail(key, "a whole number ≥ 0")
