@@ -15,6 +15,7 @@ from tests.e2e.seed import PASSWORD, Seeded, seed
 from worker.db.models import Case, Instalment, ReviewItem
 from worker.domain import ReviewKind
 from worker.review.app import create_app
+from worker.review.auth import LoginThrottle
 from worker.settings import Settings
 
 with warnings.catch_warnings():
@@ -71,6 +72,41 @@ def test_wrong_password_is_refused(client: TestClient) -> None:
     response = client.post("/login", data={"email": "rev@example.com", "password": "nope", "csrf": token})
     assert response.status_code == 401
     assert client.get("/queue").status_code == 303
+
+
+def test_password_guessing_is_throttled(settings: Settings, engine: Engine, seeded: Seeded) -> None:
+    """After 5 wrong passwords for an account, even the right one is refused (429, Retry-After) until the
+    window has passed; the password is not checked meanwhile. Other accounts are not locked out with it."""
+    clock = [1000.0]
+    throttle = LoginThrottle(per_account=5, window_seconds=900, clock=lambda: clock[0])
+    app = create_app(settings, secure_cookies=False, engine=engine, throttle=throttle)
+    with TestClient(app, follow_redirects=False) as c:
+
+        def attempt(email: str, password: str) -> int:
+            token = _csrf(c.get("/login").text)
+            return c.post("/login", data={"email": email, "password": password, "csrf": token}).status_code
+
+        assert [attempt("rev@example.com", f"guess-{n}") for n in range(5)] == [401] * 5
+        token = _csrf(c.get("/login").text)
+        refused = c.post("/login", data={"email": "REV@example.com", "password": PASSWORD, "csrf": token})
+        assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 901
+        assert "Too many failed logins" in refused.text
+        assert attempt("view@example.com", PASSWORD) == 303  # another account from the same address logs in
+        clock[0] += 901
+        assert attempt("rev@example.com", PASSWORD) == 303
+
+
+def test_one_address_guessing_many_accounts_is_throttled() -> None:
+    """Spraying one password over many accounts from one address hits the per-address limit."""
+    clock = [0.0]
+    throttle = LoginThrottle(per_account=5, per_address=20, window_seconds=900, clock=lambda: clock[0])
+    for n in range(20):
+        assert throttle.retry_after(f"user{n}@example.com", "203.0.113.9") == 0
+        throttle.failed(f"user{n}@example.com", "203.0.113.9")
+    assert throttle.retry_after("someone@example.com", "203.0.113.9") > 0
+    assert throttle.retry_after("someone@example.com", "198.51.100.7") == 0
+    clock[0] += 900
+    assert throttle.retry_after("someone@example.com", "203.0.113.9") == 0
 
 
 def test_login_without_csrf_is_refused(client: TestClient) -> None:

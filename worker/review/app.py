@@ -53,9 +53,10 @@ class Forbidden(Exception):
     pass
 
 
-def create_app(settings: Settings, *, secure_cookies: bool = True, engine: Engine | None = None) -> Starlette:
+def create_app(settings: Settings, *, secure_cookies: bool = True, engine: Engine | None = None,
+               throttle: auth.LoginThrottle | None = None) -> Starlette:
     """The app for these settings. `secure_cookies=False` only for plain-HTTP local use and tests."""
-    ui = _UI(engine or engine_for(settings.database_url))
+    ui = _UI(engine or engine_for(settings.database_url), throttle or auth.LoginThrottle())
     routes = [
         Route("/", ui.home), Route("/login", ui.login, methods=["GET", "POST"]),
         Route("/logout", ui.logout, methods=["POST"]), Route("/queue", ui.queue_page),
@@ -76,8 +77,9 @@ def create_app(settings: Settings, *, secure_cookies: bool = True, engine: Engin
 
 
 class _UI:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, throttle: auth.LoginThrottle) -> None:
         self.engine = engine
+        self.throttle = throttle
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"),
                                autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
 
@@ -147,11 +149,22 @@ class _UI:
             return self.render(request, "login.html", error="", next=_safe_next(request.query_params.get("next")))
         fields = await self.form(request)
         email, password = fields.get("email", ""), fields.get("password", "")
+        address = request.client.host if request.client else "unknown"
+        wait = self.throttle.retry_after(email, address)
+        if wait > 0:
+            log.warning("review_login_throttled")
+            minutes = max(1, round(wait / 60))
+            response = self.render(request, "login.html", status=429, next=_safe_next(fields.get("next")),
+                                   error=f"Too many failed logins. Try again in about {minutes} minute(s).")
+            response.headers["Retry-After"] = str(int(wait) + 1)
+            return response
         user = await self.db(lambda s: _user_tuple(auth.authenticate(s, email, password)))
         if user is None:
+            self.throttle.failed(email, address)
             log.info("review_login_failed")
             return self.render(request, "login.html", status=401, error="Wrong email or password.",
                                next=_safe_next(fields.get("next")))
+        self.throttle.succeeded(email)
         request.session.clear()  # a fresh session on login: no fixation
         request.session.update({"email": user[0], "role": user[1], "csrf": auth.new_csrf_token()})
         log.info("review_login", user_id=user[2])

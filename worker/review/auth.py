@@ -1,10 +1,14 @@
-"""Users, passwords (argon2), roles, and the CSRF token tied to a login session."""
+"""Users, passwords (argon2), roles, the CSRF token tied to a login session, and login throttling."""
 
 from __future__ import annotations
 
 import enum
 import hmac
 import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -73,3 +77,51 @@ def new_csrf_token() -> str:
 
 def csrf_ok(expected: str | None, given: str | None) -> bool:
     return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
+
+
+class LoginThrottle:
+    """Failed logins counted per account and per client address over a sliding window. Once either
+    reaches its limit, further attempts are refused without checking the password until the oldest
+    failure leaves the window, so guessing a password costs hours, not minutes. A good login clears
+    the account's count. Kept in memory: one review server process is one counter."""
+
+    def __init__(self, *, per_account: int = 5, per_address: int = 20, window_seconds: float = 900.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._limits = {"account": per_account, "address": per_address}
+        self._window = window_seconds
+        self._clock = clock
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, email: str, address: str) -> float:
+        """Seconds until this account may try again from this address; 0 when it may try now."""
+        now = self._clock()
+        with self._lock:
+            waits = [self._wait(key, now) for key in self._keys(email, address)]
+        return max(waits)
+
+    def failed(self, email: str, address: str) -> None:
+        now = self._clock()
+        with self._lock:
+            for key in self._keys(email, address):
+                self._failures.setdefault(key, deque()).append(now)
+
+    def succeeded(self, email: str) -> None:
+        with self._lock:
+            self._failures.pop(("account", email.strip().lower()), None)
+
+    def _keys(self, email: str, address: str) -> tuple[tuple[str, str], ...]:
+        return (("account", email.strip().lower()), ("address", address))
+
+    def _wait(self, key: tuple[str, str], now: float) -> float:
+        times = self._failures.get(key)
+        if not times:
+            return 0.0
+        while times and times[0] <= now - self._window:
+            times.popleft()
+        if not times:
+            del self._failures[key]
+            return 0.0
+        if len(times) < self._limits[key[0]]:
+            return 0.0
+        return times[0] + self._window - now
