@@ -14,6 +14,7 @@ from sqlalchemy import text
 from worker.db.engine import make_engine
 from worker.db.migrate import pending_migrations
 from worker.errors import DunmailError
+from worker.inbound.oauth import token_source
 from worker.settings import Settings, load_settings
 
 
@@ -127,7 +128,8 @@ def _imap(s: Settings, timeout: float) -> Check:
         if s.imap_security == "starttls":
             conn.starttls()
         if s.imap_auth == "xoauth2":
-            token = s.imap_oauth_token.get_secret_value() if s.imap_oauth_token else ""
+            tokens = token_source(s)
+            token = tokens.token() if tokens else s.imap_oauth_token.get_secret_value() if s.imap_oauth_token else ""
             auth = f"user={s.imap_username}\x01auth=Bearer {token}\x01\x01".encode()
             conn.authenticate("XOAUTH2", lambda _: auth)
         else:
@@ -138,6 +140,8 @@ def _imap(s: Settings, timeout: float) -> Check:
                      "check imap_username and DUNMAIL_IMAP_PASSWORD / DUNMAIL_IMAP_OAUTH_TOKEN")
     except OSError as exc:
         return Check("imap", "fail", f"cannot reach {where}: {exc}", "check imap_host/imap_port/imap_security")
+    except DunmailError as exc:  # the OAuth token endpoint refused or could not be reached
+        return Check("imap", "fail", str(exc), "check imap_oauth_token_url, imap_oauth_client_id and the secrets")
     finally:
         if conn is not None:
             with contextlib.suppress(OSError, imaplib.IMAP4.error):

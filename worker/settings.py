@@ -19,7 +19,8 @@ from worker.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "dunmail.toml"
-SECRET_KEYS = frozenset({"smtp_password", "imap_password", "imap_oauth_token", "secret_key"})
+SECRET_KEYS = frozenset({"smtp_password", "imap_password", "imap_oauth_token", "imap_oauth_client_secret",
+                         "imap_oauth_refresh_token", "secret_key"})
 
 
 class Settings(BaseSettings):
@@ -53,7 +54,12 @@ class Settings(BaseSettings):
     imap_username: str | None = None
     imap_password: SecretStr | None = None
     imap_auth: Literal["password", "xoauth2"] = "password"
-    imap_oauth_token: SecretStr | None = None
+    imap_oauth_token: SecretStr | None = None  # a fixed access token (expires; for a quick test)
+    imap_oauth_token_url: str | None = None  # renew tokens here (worker.inbound.oauth), e.g. Google's or Entra ID's
+    imap_oauth_client_id: str | None = None
+    imap_oauth_scope: str | None = None  # client credentials: e.g. https://outlook.office365.com/.default
+    imap_oauth_client_secret: SecretStr | None = None  # environment only
+    imap_oauth_refresh_token: SecretStr | None = None  # environment only
     imap_folder: str = "INBOX"
     imap_processed_folder: str | None = None  # move processed mail here; None = flag it \Seen only
     imap_poll_seconds: float = Field(default=60.0, gt=0)

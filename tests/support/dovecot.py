@@ -26,6 +26,7 @@ class Dovecot:
     port: int
     user: str = "ar@dunmail.example"
     password: str = "imap-test-password"
+    oauth_tokeninfo_url: str | None = None  # also take XOAUTH2 logins, validated at this URL (+ token)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -74,6 +75,13 @@ def _write_config(server: Dovecot) -> None:
         (root / sub).mkdir(parents=True, exist_ok=True)
     os.chown(root / "mail", uid, gid)
     (root / "users").write_text(f"{server.user}:{{PLAIN}}{server.password}:{uid}:{gid}::{root / 'mail'}\n")
+    oauth = ""
+    if server.oauth_tokeninfo_url:
+        (root / "oauth2.conf.ext").write_text(f"tokeninfo_url = {server.oauth_tokeninfo_url}\n"
+                                              "username_attribute = username\nactive_attribute = active\n"
+                                              "active_value = true\n")
+        oauth = (f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n"
+                 f"  args = {root / 'oauth2.conf.ext'}\n}}")
     login_user = "dovenull" if os.geteuid() == 0 else name
     internal_user = "dovecot" if os.geteuid() == 0 else name
     server.config.write_text(f"""
@@ -84,7 +92,7 @@ protocols = imap
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{' xoauth2 oauthbearer' if oauth else ''}
 mail_location = maildir:{root / 'mail'}/%u
 mail_uid = {uid}
 mail_gid = {gid}
@@ -92,6 +100,7 @@ first_valid_uid = 1
 first_valid_gid = 1
 default_login_user = {login_user}
 default_internal_user = {internal_user}
+{oauth}
 passdb {{
   driver = passwd-file
   args = {root / 'users'}

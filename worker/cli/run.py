@@ -148,6 +148,7 @@ def _tick_loop(services: Services, stop: threading.Event) -> None:
 
 def _inbox_loop(services: Services, stop: threading.Event, via_broker: bool) -> None:
     from worker.inbound.mailbox import IMAPConfig, IMAPMailbox
+    from worker.inbound.oauth import token_source
     from worker.inbound.watch import WatchOptions, watch
 
     s = services.rt.settings
@@ -157,6 +158,7 @@ def _inbox_loop(services: Services, stop: threading.Event, via_broker: bool) -> 
         host=s.imap_host, port=s.imap_port, username=s.imap_username,
         password=s.imap_password.get_secret_value() if s.imap_password else None,
         oauth_token=s.imap_oauth_token.get_secret_value() if s.imap_auth == "xoauth2" and s.imap_oauth_token else None,
+        tokens=token_source(s),
         security=s.imap_security, folder=s.imap_folder, processed_folder=s.imap_processed_folder,
         poll_seconds=s.imap_poll_seconds))
 

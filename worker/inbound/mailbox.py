@@ -25,6 +25,7 @@ from typing import Protocol
 from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
 
 from worker.errors import ConfigError, MailboxTransientError
+from worker.inbound.oauth import TokenSource
 
 _UID = re.compile(rb"UID (\d+)")
 
@@ -53,7 +54,8 @@ class IMAPConfig:
     port: int
     username: str
     password: str | None = None
-    oauth_token: str | None = None
+    oauth_token: str | None = None  # a fixed XOAUTH2 access token
+    tokens: TokenSource | None = None  # or XOAUTH2 tokens renewed before they expire
     security: str = "ssl"  # ssl | starttls | none
     folder: str = "INBOX"
     processed_folder: str | None = None
@@ -80,20 +82,36 @@ class IMAPMailbox:
                 box = MailBoxStartTls(c.host, c.port, timeout=c.timeout, ssl_context=ssl.create_default_context())
             else:
                 box = MailBoxUnencrypted(c.host, c.port, timeout=c.timeout)
-            if c.oauth_token:
-                box.xoauth2(c.username, c.oauth_token, initial_folder=c.folder)
-            else:
-                box.login(c.username, c.password or "", initial_folder=c.folder)
+            try:
+                self._login(box)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    box.client.shutdown()  # a refused login must not leave the connection open
+                raise
         except imaplib.IMAP4.error as exc:
             if b"AUTHENTICATIONFAILED" in str(exc).encode() or "authentication" in str(exc).lower():
                 raise ConfigError(f"IMAP login to {c.host} as {c.username} was refused: check DUNMAIL_IMAP_PASSWORD "
-                                  "or DUNMAIL_IMAP_OAUTH_TOKEN") from exc
+                                  "or the XOAUTH2 settings (DUNMAIL_IMAP_OAUTH_TOKEN, or imap_oauth_token_url "
+                                  "with its client)") from exc
             raise MailboxTransientError(f"IMAP error from {c.host}: {exc}") from exc
         except (TimeoutError, OSError) as exc:
             raise MailboxTransientError(f"cannot reach IMAP server {c.host}:{c.port}: {exc}") from exc
         self._box = box
         caps = self._capabilities()
         self._can_idle, self._can_move = "IDLE" in caps, "MOVE" in caps
+
+    def _login(self, box: BaseMailBox) -> None:
+        c = self.config
+        if c.tokens is not None:
+            try:
+                box.xoauth2(c.username, c.tokens.token(), initial_folder=c.folder)
+            except imaplib.IMAP4.error:
+                c.tokens.invalidate()  # revoked or expired early: one fresh token, on the same connection
+                box.xoauth2(c.username, c.tokens.token(), initial_folder=c.folder)
+        elif c.oauth_token:
+            box.xoauth2(c.username, c.oauth_token, initial_folder=c.folder)
+        else:
+            box.login(c.username, c.password or "", initial_folder=c.folder)
 
     def close(self) -> None:
         if self._box is not None:
