@@ -12,6 +12,7 @@ from __future__ import annotations
 import binascii
 import email
 import email.utils
+import mimetypes
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from email._policybase import Compat32
 from email.errors import MessageDefect
 from email.message import Message
 from email.policy import compat32
+from typing import Any
 
 import structlog
 
@@ -54,6 +56,7 @@ _RECEIVED_DATE = re.compile(r";\s*([^;]+)$")
 _PLACEHOLDER = re.compile(r"(?i)html|browser|reader|client|view|表示|閲覧|対応|ブラウザ")
 
 _TEXT_TYPES = frozenset({"text/plain", "text/html", "text/enriched", "text/x-web-markdown", "text/markdown"})
+_TNEF_TYPES = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})  # Outlook's winmail.dat
 
 
 # --- headers ----------------------------------------------------------------------------------------------
@@ -261,6 +264,7 @@ class _Body:
     attachments: list[Attachment] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
     want_text: bool = True  # False: the caller only needs html and attachments from this subtree
+    tnef_texts: list[str] = field(default_factory=list)  # the text inside winmail.dat: used when nothing else is
 
 
 def _raw_header(part: Message, name: str) -> str | None:
@@ -370,14 +374,48 @@ def _quoted(depth: int, line: str) -> str:
 
 def _attach(part: Message, body: _Body, data: bytes | None = None, filename: str | None = None) -> None:
     payload = _payload_bytes(part, body) if data is None else data
-    body.attachments.append(
-        Attachment(
-            filename=filename or _filename(part),
-            content_type=part.get_content_type(),
-            size=len(payload),
-            payload=payload,
-        )
+    attachment = Attachment(
+        filename=filename or _filename(part),
+        content_type=part.get_content_type(),
+        size=len(payload),
+        payload=payload,
     )
+    body.attachments.append(attachment)
+    if attachment.content_type in _TNEF_TYPES or (attachment.filename or "").lower() == "winmail.dat":
+        _unpack_tnef(payload, body)
+
+
+def _unpack_tnef(data: bytes, body: _Body) -> None:
+    """Outlook's winmail.dat (TNEF): the files inside become attachments of their own — a remittance advice
+    sent from Outlook in rich text arrives this way — and winmail.dat itself is kept as it came."""
+    from tnefparse import TNEF  # only for the rare mail that carries one
+
+    try:
+        tnef = TNEF(data, do_checksum=False)
+        for inner in tnef.attachments:
+            payload = inner.data if isinstance(inner.data, bytes) else b""
+            name = _tnef_name(inner, tnef.codepage)
+            body.attachments.append(Attachment(filename=name, content_type=_guess_type(name), size=len(payload),
+                                               payload=payload))
+        text = tnef.body.decode(tnef.codepage or "cp1252", "replace") if isinstance(tnef.body, bytes) else tnef.body
+    except Exception as exc:  # a broken winmail.dat is kept as it is, and said so
+        body.defects.append(f"tnef_unreadable:{type(exc).__name__}")
+        return
+    if isinstance(text, str) and text.strip():
+        body.tnef_texts.append(text.rstrip("\x00"))
+
+
+def _tnef_name(inner: Any, codepage: str | None) -> str | None:
+    try:
+        name = inner.long_filename()
+    except UnicodeDecodeError:  # tnefparse reads short names as UTF-8; Outlook wrote them in its code page
+        raw = getattr(inner, "_name", b"")
+        name = decode_bytes(raw, codepage).text if isinstance(raw, bytes) else str(raw)
+    return str(name).strip("\x00").strip() or None
+
+
+def _guess_type(filename: str | None) -> str:
+    return (mimetypes.guess_type(filename)[0] if filename else None) or "application/octet-stream"
 
 
 def _is_attachment(part: Message) -> bool:
@@ -592,7 +630,8 @@ def parse_mail(raw: bytes) -> ParsedMail:
         defects,
         "to",
     )
-    text, _ = clean_text("\n\n".join(t.strip("\n") for t in body.texts if t.strip()))
+    texts = body.texts if any(t.strip() for t in body.texts) else body.tnef_texts
+    text, _ = clean_text("\n\n".join(t.strip("\n") for t in texts if t.strip()))
     _decoding_policy(msg)
     return ParsedMail(
         raw=raw,
