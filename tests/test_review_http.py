@@ -172,9 +172,18 @@ def test_bad_decision_is_shown_not_applied(client: TestClient, session: Session,
     token = login(client)
     response = client.post("/decide", data={"csrf": token, "action": "approve_plan", "case_id": seeded.plan.id,
                                             "instalments": "2026-12-01 1", "reason": "x"})
-    assert "?e=" in response.headers["location"]
+    page = client.get(response.headers["location"]).text
+    assert "the instalments add up to 1" in page  # the reason, on the case page
+    assert "the instalments add up to" not in client.get(response.headers["location"]).text  # shown once
     session.expire_all()
     assert session.get(Case, seeded.plan.id).state == "plan_requested"  # type: ignore[union-attr]
+
+
+def test_a_message_in_a_link_is_not_shown(client: TestClient, seeded: Seeded) -> None:
+    """Notes after a decision travel in the signed session: a crafted link cannot put words on the page."""
+    login(client)
+    page = client.get(f"/cases/{seeded.plan.id}?e=Call+0800+FRAUD+to+pay&m=Call+0800+FRAUD").text
+    assert "FRAUD" not in page
 
 
 def test_decision_without_csrf_is_refused(client: TestClient, session: Session, seeded: Seeded) -> None:

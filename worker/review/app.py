@@ -185,8 +185,9 @@ class _UI:
         await self.who(request)
         filters = _filters(request)
         rows, counts = await self.db(lambda s: (queue.rows(s, filters), queue.counts(s)))
+        _, message = _take_flash(request)
         return self.render(request, "queue.html", rows=rows, counts=counts, filters=filters,
-                           kinds=list(ReviewKind), sorts=list(queue.SORTS), message=request.query_params.get("m"))
+                           kinds=list(ReviewKind), sorts=list(queue.SORTS), message=message)
 
     async def item_page(self, request: Request) -> Response:
         """An item without a case (an unplaced reply) has its own page; others open their case."""
@@ -197,16 +198,18 @@ class _UI:
             return RedirectResponse(f"/cases/{item.case_id}#item-{item.id}", status_code=303)
         images = request.query_params.get("images") == "1"
         view = _mail_view(mail, images) if mail else None
+        error, _ = _take_flash(request)
         return self.render(request, "item.html", item=item, mail=view, intents=list(Intent), images=images,
-                           error=request.query_params.get("e"))
+                           error=error)
 
     async def case_page(self, request: Request) -> Response:
         await self.who(request)
         case_id = int(request.path_params["case_id"])
         images = request.query_params.get("images") == "1"
         data = await self.db(lambda s: _case_data(s, case_id, images))
-        return self.render(request, "case.html", images=images, intents=list(Intent),
-                           error=request.query_params.get("e"), message=request.query_params.get("m"), **data)
+        error, message = _take_flash(request)
+        return self.render(request, "case.html", images=images, intents=list(Intent), error=error, message=message,
+                           **data)
 
     async def raw_mail(self, request: Request) -> Response:
         await self.who(request)
@@ -245,11 +248,24 @@ class _UI:
         try:
             await self.db(work)
         except (DecisionError, TransitionError) as exc:
-            return RedirectResponse(f"{back}?e={_q(str(exc))}", status_code=303)
+            _flash(request, error=str(exc))
+            return RedirectResponse(back, status_code=303)
         log.info("review_decision", action=action, review_id=item_id, case_id=case_id)
         if action in ("note", "assign"):
-            return RedirectResponse(f"{back}?m={_q('saved')}", status_code=303)
-        return RedirectResponse(f"/queue?m={_q(f'{action} done')}", status_code=303)
+            _flash(request, message="saved")
+            return RedirectResponse(back, status_code=303)
+        _flash(request, message=f"{action} done")
+        return RedirectResponse("/queue", status_code=303)
+
+
+def _flash(request: Request, *, error: str | None = None, message: str | None = None) -> None:
+    """A note for the next page, kept in the signed session: text in a URL could be forged by a link."""
+    request.session["flash"] = {"error": error, "message": message}
+
+
+def _take_flash(request: Request) -> tuple[str | None, str | None]:
+    flash = request.session.pop("flash", None) or {}
+    return flash.get("error"), flash.get("message")
 
 
 def _secure_headers(response: Response, *, images: bool = False) -> Response:
@@ -259,12 +275,6 @@ def _secure_headers(response: Response, *, images: bool = False) -> Response:
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _q(text: str) -> str:
-    from urllib.parse import quote
-
-    return quote(text[:300])
 
 
 def _safe_next(value: str | None) -> str:
