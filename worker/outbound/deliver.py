@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.message import Message
 from typing import NamedTuple
@@ -59,6 +60,14 @@ def deliver(engine: Engine, mail_id: int, *, sender: Sender, compose: Composer,
     return _send(engine, mail_id, prepared, sender, now)
 
 
+def _readable(subject: str) -> str:
+    """The subject as a person reads it in the log (RFC 2047 words decoded); as written if they are broken."""
+    try:
+        return str(make_header(decode_header(subject))) or subject
+    except (HeaderParseError, UnicodeDecodeError, LookupError):
+        return subject
+
+
 class _Prepared(NamedTuple):
     message: Message
     raw: bytes
@@ -82,7 +91,7 @@ def _prepare(engine: Engine, mail_id: int, compose: Composer,
         message, envelope_from, recipients = compose(session, case, mail)
         raw = wire_bytes(message)  # exactly what goes over the wire: the log keeps it, the sender is handed it
         mail.raw = raw
-        mail.subject = str(make_header(decode_header(str(message["Subject"] or ""))))  # readable in the log
+        mail.subject = _readable(str(message["Subject"] or ""))
         mail.to_addrs = ", ".join(recipients)
         mail.from_addr = envelope_from
         mail.message_id = str(message["Message-ID"] or "").strip("<>") or None
