@@ -25,7 +25,7 @@ from worker import ledger
 from worker.db.models import Customer, utcnow
 from worker.domain import CaseState
 from worker.errors import ConfigError, ImportRowError
-from worker.ladder.calendar import parse_region
+from worker.ladder.calendar import normalise_region
 from worker.money import normalise_currency, parse_amount, quantize
 
 log = structlog.get_logger(__name__)
@@ -178,10 +178,9 @@ def _region(row_number: int, value: str | None) -> str | None:
     if not value or not value.strip():
         return None
     try:
-        country, subdivision = parse_region(value)
+        return normalise_region(value)
     except ConfigError as exc:
         raise ImportRowError(row_number, f"country: {exc}") from None
-    return f"{country}-{subdivision}" if subdivision else country
 
 
 def import_rows(

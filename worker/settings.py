@@ -99,14 +99,12 @@ class Settings(BaseSettings):
     @field_validator("default_country")
     @classmethod
     def _known_region(cls, value: str) -> str:
-        from worker.errors import ConfigError
-        from worker.ladder.calendar import parse_region
+        from worker.ladder.calendar import normalise_region
 
         try:
-            country, subdivision = parse_region(value)
+            return normalise_region(value)
         except ConfigError as exc:
             raise ValueError(str(exc)) from exc
-        return f"{country}-{subdivision}" if subdivision else country
 
     @property
     def reply_domain_name(self) -> str:

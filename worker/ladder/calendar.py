@@ -69,6 +69,12 @@ def parse_region(region: str) -> tuple[str, str | None]:
     return country, subdivision or None
 
 
+def normalise_region(region: str) -> str:
+    """The region as stored: 'de-by' -> 'DE-BY', 'uk' -> 'GB'; a ConfigError for an unknown one."""
+    country, subdivision = parse_region(region)
+    return f"{country}-{subdivision}" if subdivision else country
+
+
 @lru_cache(maxsize=64)
 def _subdivisions(country: str) -> tuple[str, ...]:
     return tuple(holidays.country_holidays(country).subdivisions)
