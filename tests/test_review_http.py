@@ -109,6 +109,16 @@ def test_one_address_guessing_many_accounts_is_throttled() -> None:
     assert throttle.retry_after("someone@example.com", "203.0.113.9") == 0
 
 
+def test_made_up_accounts_do_not_fill_the_memory() -> None:
+    """Failures for ever new account names are forgotten once they age out, so guessing names costs no memory."""
+    clock = [0.0]
+    throttle = LoginThrottle(window_seconds=60, clock=lambda: clock[0])
+    for n in range(12_000):
+        clock[0] = n * 0.01
+        throttle.failed(f"user{n}@example.com", f"198.51.100.{n % 250}")
+    assert len(throttle) < 10_500  # without the sweep: 12,250 accounts and addresses
+
+
 def test_login_without_csrf_is_refused(client: TestClient) -> None:
     """Even the login form needs its CSRF token."""
     client.get("/login")

@@ -79,6 +79,9 @@ def csrf_ok(expected: str | None, given: str | None) -> bool:
     return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
 
 
+_MAX_TRACKED = 10_000  # accounts and addresses with recent failures kept before old ones are swept
+
+
 class LoginThrottle:
     """Failed logins counted per account and per client address over a sliding window. Once either
     reaches its limit, further attempts are refused without checking the password until the oldest
@@ -105,6 +108,14 @@ class LoginThrottle:
         with self._lock:
             for key in self._keys(email, address):
                 self._failures.setdefault(key, deque()).append(now)
+            if len(self._failures) > _MAX_TRACKED:  # many made-up accounts: forget what has aged out
+                for key in [k for k, times in self._failures.items() if times[-1] <= now - self._window]:
+                    del self._failures[key]
+
+    def __len__(self) -> int:
+        """How many accounts and addresses have failures on record."""
+        with self._lock:
+            return len(self._failures)
 
     def succeeded(self, email: str) -> None:
         with self._lock:
