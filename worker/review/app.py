@@ -56,7 +56,7 @@ class Forbidden(Exception):
 def create_app(settings: Settings, *, secure_cookies: bool = True, engine: Engine | None = None,
                throttle: auth.LoginThrottle | None = None) -> Starlette:
     """The app for these settings. `secure_cookies=False` only for plain-HTTP local use and tests."""
-    ui = _UI(engine or engine_for(settings.database_url), throttle or auth.LoginThrottle())
+    ui = _UI(engine or engine_for(settings.database_url), throttle if throttle is not None else auth.LoginThrottle())
     routes = [
         Route("/", ui.home), Route("/login", ui.login, methods=["GET", "POST"]),
         Route("/logout", ui.logout, methods=["POST"]), Route("/queue", ui.queue_page),
