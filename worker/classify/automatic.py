@@ -52,13 +52,13 @@ def auto_reply_text(text: str) -> bool:
     return _AUTO_TEXT.search(text[:1500]) is not None
 
 
-def detect_automatic(mail: ParsedMail) -> Automatic | None:
-    """A bounce or an automatic reply, or None for a person's own words."""
+def detect_automatic(mail: ParsedMail, *, reply: str | None = None) -> Automatic | None:
+    """A bounce or an automatic reply, or None for a person's own words (`reply`: the extracted new text)."""
     bounce = detect_bounce(mail)
     if bounce is not None:
         return Automatic("bounce", recipients=bounce.recipients, permanent=bounce.permanent,
                          original_message_id=bounce.original_message_id, reason="detect_bounce")
-    auto = detect_auto_reply(mail)
+    auto = detect_auto_reply(mail, reply=reply)
     if auto is not None:
         return Automatic("auto_reply", return_date=auto.return_date,
                          reason=f"detect_auto_reply:{auto.kind}:{auto.reason}", words_only=auto.reason == "text")

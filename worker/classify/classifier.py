@@ -100,7 +100,7 @@ def classify(mail: ParsedMail) -> Classification:
     from worker.inbound.replytext import extract_reply
 
     reply = extract_reply(mail.text, html=mail.html).strip()
-    automatic = detect_automatic(mail)
+    automatic = detect_automatic(mail, reply=reply)  # reads the same reply: extracted once
     reference = _reference(mail)
     if automatic is not None and not automatic.words_only:
         return _automatic(mail, automatic, reply, reference)

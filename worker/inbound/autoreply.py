@@ -166,10 +166,11 @@ _UNTIL_AFTER_JA = re.compile(r"^\s*(?:[(（][^)）]{1,3}[)）])?\s*(?:まで|迄
 _INCLUSIVE_AFTER = re.compile(r"^\s*(?:inclusive|included)", re.IGNORECASE)
 
 
-def detect_auto_reply(mail: ParsedMail) -> AutoReplyInfo | None:
+def detect_auto_reply(mail: ParsedMail, *, reply: str | None = None) -> AutoReplyInfo | None:
     """What kind of automatic reply this mail is, with the return date when given; None for a person.
 
     A spam/abuse feedback report is machine-made but not an answer to us: None, so a person reads it.
+    `reply` is the mail's new text when the caller has extracted it already (the classifier has).
     """
     if is_feedback_report(mail):
         return None
@@ -178,7 +179,9 @@ def detect_auto_reply(mail: ParsedMail) -> AutoReplyInfo | None:
         reason = "subject"
     if reason is None and not _may_be_automatic(mail.text[: _MAX_TEXT_ONLY * 3]):
         return None  # the common case, a person's reply: no reply extraction, no phrase regexes
-    text = extract_reply(mail.text, html=mail.html).strip() if mail.text else ""
+    if reply is None:
+        reply = extract_reply(mail.text, html=mail.html).strip() if mail.text else ""
+    text = reply if mail.text else ""
     if reason is None:
         if not _text_only_auto(text):
             return None
