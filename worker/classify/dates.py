@@ -635,23 +635,24 @@ def _today_of(reference: datetime | date) -> date:
     return reference.date() if isinstance(reference, datetime) else reference
 
 
-# Gates: a form is tried only when the text holds a word it cannot match without. One cheap search per
-# gate and text instead of a full regex pass per form; most replies name no date at all.
-_GATES: dict[str, re.Pattern[str]] = {
-    "digit": re.compile(r"\d"),
-    "month": re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"),
-    "weekday": re.compile(r"\b(?:mon|tue|wed|thu|fri|sat|sun)"),
-    "month_word": re.compile(r"month|\beom\b"),
-    "week_word": re.compile(r"week"),
-    "year_word": re.compile(r"year"),
-    "relative": re.compile(r"\b(?:within|in|inside|over)\b"),
-    "today": re.compile(r"today|tonight|tomorrow|tmrw|\b(?:eod|cob)\b|end\s+of|close\s+of"),
-    "ja_month": re.compile(r"月"),
-    "ja_weekday": re.compile(r"曜"),
-    "ja_week": re.compile(r"週"),
-    "ja_year": re.compile(r"年"),
-    "ja_day": re.compile(r"日|あす|あした|あさって|きょう"),
-    "ja_within": re.compile(r"以内|後|のうち"),
+# Gates: a form is tried only when the text holds a word it cannot match without. Plain substring tests
+# (a gate may open too often, never too rarely: it only saves work) instead of a regex pass per form;
+# most replies name no date at all.
+_DIGIT = re.compile(r"\d")  # any script's digits, as the forms' \d reads them
+_WORD_GATES: dict[str, tuple[str, ...]] = {
+    "month": ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+    "weekday": ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+    "month_word": ("month", "eom"),
+    "week_word": ("week",),
+    "year_word": ("year",),
+    "relative": ("in", "over"),  # within, inside, in, over
+    "today": ("today", "tonight", "tomorrow", "tmrw", "eod", "cob", "end", "close"),
+    "ja_month": ("月",),
+    "ja_weekday": ("曜",),
+    "ja_week": ("週",),
+    "ja_year": ("年",),
+    "ja_day": ("日", "あす", "あした", "あさって", "きょう"),
+    "ja_within": ("以内", "後", "のうち"),
 }
 _GATE_OF = {
     "ja_full": "ja_year",
@@ -707,7 +708,9 @@ _GATED: tuple[tuple[str, str, re.Pattern[str], Resolver], ...] = tuple(
 
 
 def _matches(folded: str) -> Iterator[tuple[str, re.Match[str], Resolver]]:
-    open_gates = {key for key, gate in _GATES.items() if gate.search(folded)}
+    open_gates = {key for key, words in _WORD_GATES.items() if any(word in folded for word in words)}
+    if _DIGIT.search(folded):
+        open_gates.add("digit")
     for gate, name, pattern, resolve in _GATED:
         if gate not in open_gates:
             continue
