@@ -13,7 +13,7 @@ import pytest
 from imap_tools import MailBoxUnencrypted
 from sqlalchemy import Engine, select
 
-from tests.invoicefactory import JA_SPEC, InvoiceSpec, encrypted_pdf, intake_mail, pdf_invoice, ubl_xml
+from tests.invoicefactory import JA_SPEC, InvoiceSpec, encrypted_pdf, intake_mail, many_pages_pdf, pdf_invoice, ubl_xml
 from worker.db.engine import transaction
 from worker.db.models import Case, Invoice, Mail, ReviewItem
 from worker.domain import Classification
@@ -26,8 +26,9 @@ from worker.intake.route import make_router
 from worker.settings import load_settings
 
 
-def _pipeline() -> Pipeline:
-    settings = load_settings(intake_address="invoices@acme.example", intake_allowed_senders=["@acme.example"])
+def _pipeline(**settings_changes: object) -> Pipeline:
+    settings = load_settings(intake_address="invoices@acme.example", intake_allowed_senders=["@acme.example"],
+                             **settings_changes)
 
     def must_not_classify(mail: object) -> Classification:
         raise AssertionError("an intake mail must not be classified as a reply")
@@ -36,10 +37,10 @@ def _pipeline() -> Pipeline:
                     min_confidence=0.5, promise_grace_days=lambda p: 2, route_other=make_router(settings))
 
 
-def _feed(engine: Engine, raw: bytes) -> int:
+def _feed(engine: Engine, raw: bytes, **settings_changes: object) -> int:
     with transaction(engine) as s:
         mail_id = store_inbound(s, raw, mailbox="intake")[0].id
-    assert process_inbound(engine, mail_id, _pipeline()).status == "processed"
+    assert process_inbound(engine, mail_id, _pipeline(**settings_changes)).status == "processed"
     return mail_id
 
 
@@ -80,6 +81,15 @@ def test_unreadable_and_incomplete_go_to_review_with_reasons(engine: Engine) -> 
     with transaction(engine) as s:
         (item,) = s.scalars(select(ReviewItem)).all()
     assert item.kind == "intake" and "locked.pdf" in item.summary and "INV-9" in item.summary
+
+
+def test_pdf_limits_are_settings(engine: Engine) -> None:
+    """A PDF longer than intake_max_pdf_pages is not read: it goes to review saying why, and opens nothing."""
+    _feed(engine, intake_mail([("long.pdf", "application/pdf", many_pages_pdf(3))]), intake_max_pdf_pages=2)
+    assert _invoices(engine) == {}
+    with transaction(engine) as s:
+        (item,) = s.scalars(select(ReviewItem)).all()
+    assert item.kind == "intake" and "long.pdf" in item.summary and "page" in item.summary
 
 
 @pytest.mark.imap

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     intake_address: str | None = None
     intake_allowed_senders: list[str] = []  # addresses or "@domain" entries allowed to forward invoices
     intake_default_terms_days: int = Field(default=30, ge=0)
+    intake_max_pdf_mb: float = Field(default=20.0, gt=0)  # bigger PDFs go to a person unread
+    intake_max_pdf_pages: int = Field(default=50, ge=1)  # so do longer ones
     # the ladder
     policies_dir: Path = PROJECT_ROOT / "config" / "policies"
     default_policy: str = "default"

@@ -77,9 +77,12 @@ def make_router(settings: Settings) -> Callable[[Session, Mail, ParsedMail], boo
 
 def intake_mail(session: Session, mail: Mail, parsed: ParsedMail, *, settings: Settings) -> IntakeOutcome:
     from worker.intake.extract import extract_invoices
+    from worker.intake.pdftext import PdfLimits
 
     ours = [a for a in (settings.intake_address, settings.from_address, parsed.from_addr) if a]
-    result = extract_invoices(parsed, default_terms_days=settings.intake_default_terms_days, exclude_addresses=ours)
+    limits = PdfLimits(max_bytes=int(settings.intake_max_pdf_mb * 1024 * 1024), max_pages=settings.intake_max_pdf_pages)
+    result = extract_invoices(parsed, default_terms_days=settings.intake_default_terms_days, exclude_addresses=ours,
+                              limits=limits)
     opened: list[str] = []
     duplicates: list[str] = []
     to_review: list[str] = []
