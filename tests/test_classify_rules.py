@@ -54,6 +54,16 @@ def intent_of(text: str) -> Intent:
         ("I haven't received the invoice, can you send a copy?", Intent.OTHER),
         ("Jane no longer works here, please contact accounts@example.com.", Intent.OTHER),
         ("Please send your bank details.", Intent.OTHER),
+        # phrasings the first corpus lacked
+        ("Your price increase was never agreed with us. We'll pay the old rate.", Intent.DISPUTE),
+        ("We do not recognise this invoice. Who placed the order?", Intent.DISPUTE),
+        ("The hours billed are higher than what your engineer logged on site.", Intent.DISPUTE),
+        ("We raised a query about the pricing, please hold off until it is resolved.", Intent.DISPUTE),
+        ("Our payment terms are 60 days, so this is not overdue yet.", Intent.DISPUTE),
+        ("Would you accept payment in two parts, at the end of April and end of May?", Intent.PAYMENT_PLAN),
+        ("We can pay 1,000 now and the remaining 2,400 in April.", Intent.PAYMENT_PLAN),
+        ("Could you give us until the end of the month? Our own customer is late paying us.", Intent.PAYMENT_PLAN),
+        ("Can you resend the invoice as a PDF? The link doesn't work.", Intent.OTHER),
     ],
 )
 def test_english_intents(text: str, intent: Intent) -> None:
@@ -296,6 +306,15 @@ def test_classify_bytes_never_raises(raw: bytes) -> None:
 
 
 TRIGGER_SAMPLES = [
+    "Your price increase was never agreed with us.",
+    "The price was not agreed.",
+    "We do not recognise this invoice.",
+    "The hours billed are higher than what your engineer logged.",
+    "Please hold off until it is resolved.",
+    "Could you give us until the end of the month?",
+    "We can pay 1,000 now and the remaining 2,400 in April.",
+    "Would you accept payment in two parts?",
+    "This is not overdue yet.",
     "We paid this invoice yesterday.",
     "It was already paid.",
     "We sent the payment on Monday.",

@@ -296,8 +296,9 @@ RULES: tuple[Rule, ...] = (
         PLAN,
         0.85,
         r"\b(?:two|three|four|five|six|ten|twelve|\d{1,2})\s+(?:equal\s+|monthly\s+|weekly\s+|separate\s+|smaller\s+)?"
-        r"(?:payments|instal+ments|tranches|transfers|remittances)\b",
-        "'three payments of £400'",
+        r"(?:payments|instal+ments|tranches|transfers|remittances)\b|"
+        r"\bin\s+(?:two|three|four|five|six|\d)\s+(?:equal\s+)?(?:parts|portions|halves|stages|lots)\b",
+        "'three payments of £400', 'in two parts'",
         negatable=False,
     ),
     rule(
@@ -331,7 +332,8 @@ RULES: tuple[Rule, ...] = (
         r"(?:will\s+be\s+paid\s+|we\s+will\s+pay\s+|to\s+follow\s+)?(?:next|later|in\s+\w+|by|at\s+the\s+end))|"
         r"\bpartial\s+payments?\b|\bpart[- ]payments?\b|"
         r"(?:[$€£¥]\s?\d[\d,.]*|\bhalf|\bpart\s+of\s+it)\s+now\s+and\s+(?:the\s+rest|the\s+remainder|the\s+balance|"
-        r"[$€£¥]\s?\d[\d,.]*|the\s+other\s+half)|\bone\s+now\s+and\s+(?:one|the\s+other|the\s+rest)\b",
+        r"[$€£¥]\s?\d[\d,.]*|the\s+other\s+half)|\bone\s+now\s+and\s+(?:one|the\s+other|the\s+rest)\b|"
+        r"\bpay\s+(?:[$€£¥]\s?)?\d[\d,.]*\s+now\s+and\s+(?:the\s+)?(?:rest|remainder|remaining|balance|other)",
         "pay half now, the rest later",
         negatable=False,
     ),
@@ -357,6 +359,15 @@ RULES: tuple[Rule, ...] = (
         "asks for more time without naming a date",
         negatable=False,
         needs_date=False,
+    ),
+    rule(
+        "plan_extension_dated",
+        PLAN,
+        0.7,
+        r"\b(?:give|allow|grant)\s+(?:us|me)\s+(?:until|till|to|a\s+(?:few|couple\s+of)\s+(?:more\s+)?(?:days|weeks)|"
+        r"(?:some\s+)?(?:more|extra)\s+(?:time|days|weeks))\b",
+        "asks to be given more time, until a date: a person agrees or not",
+        negatable=False,
     ),
     rule(
         "plan_hardship",
@@ -393,8 +404,10 @@ RULES: tuple[Rule, ...] = (
         r"\binvoiced\s+\d[\d,.]*[^.]{0,20}\b(?:delivered|received|shipped)\s+(?:only\s+)?\d|"
         r"\b(?:charged|billed|invoiced|shows?|says?|lists?|states?)\s+(?:us\s+|me\s+)?(?:for\s+)?\d[\d,.]*\s+\w+"
         r"[^.]{0,60}\b(?:only|just)\b|\b(?:only|just)\s+\d[\d,.]*\s+(?:\w+\s+)?(?:arrived|came|turned\s+up|"
-        r"were\s+delivered|was\s+delivered|delivered|received|shipped|were\s+in\s+the\s+box)",
-        "quantities or amounts do not match what was delivered",
+        r"were\s+delivered|was\s+delivered|delivered|received|shipped|were\s+in\s+the\s+box)|"
+        r"\b(?:hours|days|units|items|quantity|quantities|amount|time)\s+(?:billed|charged|invoiced)\s+(?:is|are|was|"
+        r"were)\s+(?:\w+\s+)?(?:higher|more|greater)\s+than",
+        "quantities or amounts do not match what was delivered; more hours billed than worked",
         negatable=False,
     ),
     rule(
@@ -444,6 +457,8 @@ RULES: tuple[Rule, ...] = (
         r"missing\s+(?:items?|parts?|pieces?|units?)|not\s+as\s+(?:described|ordered|agreed|specified)|"
         r"not\s+fit\s+for\s+purpose|quality\s+(?:issue|problem)s?)\b",
         "the goods or work are defective, wrong or incomplete",
+        # "the link doesn't work", "the PDF is broken": trouble reading our mail, not a fault in the goods
+        blocker=r"\b(?:link|url|button|portal|web\s?site|web\s?page|log-?in|password|pdf|attachment|download)s?\b",
     ),
     rule(
         "dispute_never_ordered",
@@ -455,8 +470,13 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:do\s+not|don't|dont|does\s+not|doesn't)\s+owe\b|\bunauthori[sz]ed\s+(?:charge|order|purchase|invoice|work)|"
         r"\b(?:charge|invoice|order|purchase|work|this)\s+(?:was|were|is)\s+(?:never\s+|not\s+)authori[sz]ed|"
         r"\bno\s+(?:record|trace)\s+of\s+(?:this|the|any|such)\s+(?:order|purchase|contract|agreement)|"
-        r"\bwe\s+are\s+not\s+(?:your|a)\s+customer|\bwrong\s+(?:company|customer|recipient\s+company)",
-        "never ordered it; not our invoice",
+        r"\bwe\s+are\s+not\s+(?:your|a)\s+customer|\bwrong\s+(?:company|customer|recipient\s+company)|"
+        # passive forms; not "has not been approved yet", which is the customer's own sign-off still pending
+        r"\b(?:was|were|has|have|had)\s+never\s+(?:been\s+)?(?:agreed|authori[sz]ed|ordered|requested)\b|"
+        r"\b(?:was|were|has|have|had)\s+not\s+(?:been\s+)?(?:agreed|ordered|requested)\b|"
+        r"\b(?:do\s+not|don't|dont|cannot|can't|can\s+not|could\s+not|couldn't)\s+recogni[sz]e\s+(?:this|the|these|"
+        r"your|that)\s+(?:invoice|charge|bill|amount|order|transaction|company)",
+        "never ordered or agreed to it; not our invoice",
         negatable=False,
     ),
     rule(
@@ -488,8 +508,11 @@ RULES: tuple[Rule, ...] = (
         0.8,
         r"\b(?:will\s+not|won't|wont|not\s+going\s+to)\s+(?:\w+\s+)?until\s+(?:this|it|that|the\s+\w+)\s+"
         r"(?:is|are|has\s+been|have\s+been|gets?)\s+(?:sorted|fixed|resolved|corrected|repaired|replaced|delivered|"
-        r"credited|cleared\s+up)",
-        "won't pay until the problem is sorted",
+        r"credited|cleared\s+up)|"
+        r"\b(?:hold\s+off|wait|put\s+(?:it|this|the\s+\w+)\s+on\s+hold)\b[^.?!]{0,30}\buntil\s+(?:this|it|that|the\s+"
+        r"\w+|our\s+\w+)\s+(?:is|are|has\s+been|have\s+been|gets?)\s+(?:sorted|fixed|resolved|corrected|clarified|"
+        r"answered|cleared\s+up)",
+        "won't pay, or asks to hold off, until the problem is sorted",
         negatable=False,
     ),
     rule(
@@ -510,6 +533,15 @@ RULES: tuple[Rule, ...] = (
         r"no\s+charge|not\s+be\s+charged|cheaper|lower|less|discount)|\b(?:quote|quotation|contract|agreement|"
         r"order\s+confirmation)\s+(?:said|says|stated|states|shows|showed)\b",
         "we were told it was free / the quote said otherwise",
+        negatable=False,
+    ),
+    rule(
+        "dispute_terms",
+        DISPUTE,
+        0.75,
+        r"\b(?:is|was|are|were)(?:\s+not|n't)\s+(?:yet\s+)?(?:overdue|late|past\s+due)\b|"
+        r"\b(?:is|was|are|were)(?:\s+not|n't)\s+(?:yet\s+)?due\s+(?:yet|until)\b",
+        "says the invoice is not overdue yet: the terms or the due date are in question",
         negatable=False,
     ),
     rule(
@@ -694,6 +726,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         " off",
     ),
     "plan_extension": ("extension", "extend", "time", "defer", "postpone", "delay", "grace"),
+    "plan_extension_dated": ("give", "allow", "grant"),
     "plan_hardship": ("cash", "financial", "afford", "tight"),
     "dispute_wrong_amount": (
         "wrong",
@@ -744,6 +777,8 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "not fit",
     ),
     "dispute_never_ordered": (
+        "recogni",
+        "agreed",
         "owe",
         "order",
         "request",
@@ -762,6 +797,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "wrong",
     ),
     "dispute_mismatch": (
+        "than",
         "match",
         "add up",
         "tally",
@@ -772,8 +808,10 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "only",
         "just",
     ),
-    "plan_count_of_payments": ("payments", "instal", "tranches", "transfers", "remittances"),
+    "plan_count_of_payments": ("payments", "instal", "tranches", "transfers", "remittances", "parts", "portions",
+                               "halves", "stages", "lots"),
     "dispute_late_fee": ("late", "penalty", "interest"),
+    "dispute_terms": ("overdue", "late", "past due", "due"),
     "dispute_told_otherwise": (
         "told",
         "promised",
