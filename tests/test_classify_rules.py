@@ -64,6 +64,8 @@ def intent_of(text: str) -> Intent:
         ("We can pay 1,000 now and the remaining 2,400 in April.", Intent.PAYMENT_PLAN),
         ("Could you give us until the end of the month? Our own customer is late paying us.", Intent.PAYMENT_PLAN),
         ("Can you resend the invoice as a PDF? The link doesn't work.", Intent.OTHER),
+        ("Sorry for the delay, our finance system migration held things up. You'll have it Monday.",
+         Intent.PROMISE_TO_PAY),
     ],
 )
 def test_english_intents(text: str, intent: Intent) -> None:
@@ -92,6 +94,11 @@ def test_english_intents(text: str, intent: Intent) -> None:
         ("請求書を再送していただけますか。", Intent.OTHER),
         ("請求書がまだ届いておりません。", Intent.OTHER),
         ("担当者が変わりましたので、今後は経理部宛にお送りください。", Intent.OTHER),
+        # phrasings the first corpus lacked
+        ("納期が大幅に遅れたため、請求額の減額をお願いしたく存じます。", Intent.DISPUTE),
+        ("請求書が二重に届いているようです。同じ内容ではないでしょうか。", Intent.DISPUTE),
+        ("今回の請求につきましては、契約解除済みのため支払い対象外と認識しております。", Intent.DISPUTE),
+        ("支払期日を来月末まで延ばしていただくことは可能でしょうか。", Intent.PAYMENT_PLAN),
     ],
 )
 def test_japanese_intents(text: str, intent: Intent) -> None:
@@ -315,6 +322,11 @@ TRIGGER_SAMPLES = [
     "We can pay 1,000 now and the remaining 2,400 in April.",
     "Would you accept payment in two parts?",
     "This is not overdue yet.",
+    "You'll have it Monday.",
+    "請求書が二重に届いているようです。",
+    "請求額の減額をお願いしたく存じます。",
+    "契約解除済みのため支払い対象外と認識しております。",
+    "支払期日を来月末まで延ばしていただくことは可能でしょうか。",
     "We paid this invoice yesterday.",
     "It was already paid.",
     "We sent the payment on Monday.",

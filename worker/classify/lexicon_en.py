@@ -213,6 +213,16 @@ RULES: tuple[Rule, ...] = (
         question=0.3,
     ),
     rule(
+        "promise_you_will_have_it",
+        PROMISE,
+        0.75,
+        r"\byou(?:'ll|\s+will|\s+should)\s+(?:have|get|receive|see)\s+(?:it|the\s+(?:payment|money|funds|transfer|"
+        r"balance)|payment|(?:the\s+)?funds)\b",
+        "'you'll have it Monday': the payment arrives by a date",
+        needs_date=True,
+        question=0.3,
+    ),
+    rule(
         "promise_will_process",
         PROMISE,
         0.72,
@@ -693,6 +703,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "paid_yesterday": ("went", "left", "was sent"),
     "promise_will_bare": ("will", "shall", "'ll", "should"),
     "promise_will_process": ("will", "shall", "'ll"),
+    "promise_you_will_have_it": ("you'll", "you will", "you should"),
     "promise_will_pay": ("pay", "settle", "transfer", "remit", "wire", "clear", "process", "send"),
     "promise_tentative": ("plan", "intend", "expect", "aim", "hope", "able", "try"),
     "promise_passive": ("will", "shall", "should", "going to"),
