@@ -66,6 +66,8 @@ def intent_of(text: str) -> Intent:
         ("Can you resend the invoice as a PDF? The link doesn't work.", Intent.OTHER),
         ("Sorry for the delay, our finance system migration held things up. You'll have it Monday.",
          Intent.PROMISE_TO_PAY),
+        ("Sorry, we had a problem with our bank. Will try again Monday.", Intent.PROMISE_TO_PAY),
+        ("The goods were fine but the delivery charge wasn't on the quote.", Intent.DISPUTE),
     ],
 )
 def test_english_intents(text: str, intent: Intent) -> None:
@@ -99,6 +101,7 @@ def test_english_intents(text: str, intent: Intent) -> None:
         ("請求書が二重に届いているようです。同じ内容ではないでしょうか。", Intent.DISPUTE),
         ("今回の請求につきましては、契約解除済みのため支払い対象外と認識しております。", Intent.DISPUTE),
         ("支払期日を来月末まで延ばしていただくことは可能でしょうか。", Intent.PAYMENT_PLAN),
+        ("いつもありがとうございます。入金は15日の予定です。", Intent.PROMISE_TO_PAY),
     ],
 )
 def test_japanese_intents(text: str, intent: Intent) -> None:
@@ -323,6 +326,9 @@ TRIGGER_SAMPLES = [
     "Would you accept payment in two parts?",
     "This is not overdue yet.",
     "You'll have it Monday.",
+    "Will try again Monday.",
+    "The delivery charge wasn't on the quote.",
+    "入金は15日の予定です。",
     "請求書が二重に届いているようです。",
     "請求額の減額をお願いしたく存じます。",
     "契約解除済みのため支払い対象外と認識しております。",

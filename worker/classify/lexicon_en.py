@@ -213,6 +213,16 @@ RULES: tuple[Rule, ...] = (
         question=0.3,
     ),
     rule(
+        "promise_retry",
+        PROMISE,
+        0.72,
+        r"(?:\b(?:will|shall)|'ll)\s+(?:try|retry|attempt|resend|re-send|redo)\s+(?:(?:the\s+)?(?:payment|transfer|it)\s+)?"
+        r"again\b|(?:\b(?:will|shall)|'ll)\s+(?:retry|resend|re-send)\s+(?:the\s+)?(?:payment|transfer)\b",
+        "'the bank rejected it, will try again Monday': the payment is retried by a date",
+        needs_date=True,
+        question=0.3,
+    ),
+    rule(
         "promise_you_will_have_it",
         PROMISE,
         0.75,
@@ -541,8 +551,10 @@ RULES: tuple[Rule, ...] = (
         0.75,
         r"\b(?:we\s+)?(?:were|was)\s+(?:told|promised|quoted|assured|advised)\b[^.?!]{0,50}\b(?:free|included|"
         r"no\s+charge|not\s+be\s+charged|cheaper|lower|less|discount)|\b(?:quote|quotation|contract|agreement|"
-        r"order\s+confirmation)\s+(?:said|says|stated|states|shows|showed)\b",
-        "we were told it was free / the quote said otherwise",
+        r"order\s+confirmation)\s+(?:said|says|stated|states|shows|showed)\b|"
+        r"\b(?:was|were|is|are)(?:\s+not|n't)\s+(?:on|in|part\s+of|included\s+in|mentioned\s+in)\s+(?:the|our|your)\s+"
+        r"(?:quote|quotation|order|po|purchase\s+order|contract|agreement|estimate)\b",
+        "we were told it was free / the quote said otherwise / it was not on the quote",
         negatable=False,
     ),
     rule(
@@ -704,6 +716,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "promise_will_bare": ("will", "shall", "'ll", "should"),
     "promise_will_process": ("will", "shall", "'ll"),
     "promise_you_will_have_it": ("you'll", "you will", "you should"),
+    "promise_retry": ("again", "retry", "resend", "re-send"),
     "promise_will_pay": ("pay", "settle", "transfer", "remit", "wire", "clear", "process", "send"),
     "promise_tentative": ("plan", "intend", "expect", "aim", "hope", "able", "try"),
     "promise_passive": ("will", "shall", "should", "going to"),
@@ -824,6 +837,12 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "dispute_late_fee": ("late", "penalty", "interest"),
     "dispute_terms": ("overdue", "late", "past due", "due"),
     "dispute_told_otherwise": (
+        "quote",
+        "order",
+        "po",
+        "contract",
+        "agreement",
+        "estimate",
         "told",
         "promised",
         "quoted",
