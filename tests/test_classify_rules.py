@@ -68,6 +68,14 @@ def intent_of(text: str) -> Intent:
          Intent.PROMISE_TO_PAY),
         ("Sorry, we had a problem with our bank. Will try again Monday.", Intent.PROMISE_TO_PAY),
         ("The goods were fine but the delivery charge wasn't on the quote.", Intent.DISPUTE),
+        ("We only agreed to pay for the first phase of the project.", Intent.DISPUTE),
+        ("This invoice relates to a trial period which was supposed to be free of charge.", Intent.DISPUTE),
+        ("The service level was not met in February, so we expect a reduction.", Intent.DISPUTE),
+        ("Part of the order was returned, the invoice should be reduced accordingly.", Intent.DISPUTE),
+        ("Please note this invoice is under review by our legal team.", Intent.DISPUTE),
+        ("We do not agree with this charge.", Intent.DISPUTE),
+        ("There is an error in the unit price on line 3.", Intent.DISPUTE),
+        ("Who is this from? I don't have any record of dealing with your company.", Intent.DISPUTE),
     ],
 )
 def test_english_intents(text: str, intent: Intent) -> None:
@@ -75,6 +83,18 @@ def test_english_intents(text: str, intent: Intent) -> None:
     verdict = read_intent(text, REF)
     assert verdict.intent == intent
     assert verdict.confidence >= LOW_CONFIDENCE
+
+
+@pytest.mark.parametrize("text", [
+    "Our legal name has changed, please update the invoice address.",
+    "Is there a discount for paying early?",
+    "We agree with the charge and will pay on Friday.",
+    "Can you resend the invoice as a PDF? The link doesn't work.",
+])
+def test_near_misses_are_not_disputes(text: str) -> None:
+    """Words the dispute rules listen for ('legal', 'discount', 'agree', 'doesn't work') in a reply that disputes
+    nothing."""
+    assert read_intent(text, REF).intent is not Intent.DISPUTE
 
 
 @pytest.mark.parametrize(
@@ -102,6 +122,7 @@ def test_english_intents(text: str, intent: Intent) -> None:
         ("今回の請求につきましては、契約解除済みのため支払い対象外と認識しております。", Intent.DISPUTE),
         ("支払期日を来月末まで延ばしていただくことは可能でしょうか。", Intent.PAYMENT_PLAN),
         ("いつもありがとうございます。入金は15日の予定です。", Intent.PROMISE_TO_PAY),
+        ("本件は現在法務部にて確認中です。", Intent.DISPUTE),
     ],
 )
 def test_japanese_intents(text: str, intent: Intent) -> None:
@@ -327,6 +348,15 @@ TRIGGER_SAMPLES = [
     "This is not overdue yet.",
     "You'll have it Monday.",
     "Will try again Monday.",
+    "We only agreed to pay for the first phase.",
+    "It was supposed to be free of charge.",
+    "We do not agree with this charge.",
+    "The service level was not met, so we expect a reduction.",
+    "The invoice should be reduced accordingly.",
+    "This invoice is under review by our legal team.",
+    "There is an error in the unit price on line 3.",
+    "I don't have any record of dealing with your company.",
+    "本件は現在法務部にて確認中です。",
     "The delivery charge wasn't on the quote.",
     "入金は15日の予定です。",
     "請求書が二重に届いているようです。",

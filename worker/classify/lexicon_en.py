@@ -407,7 +407,9 @@ RULES: tuple[Rule, ...] = (
         r"(?:is|are|was|seems|seem|looks|appears)\s+(?:to\s+be\s+)?(?:\w+\s+)?(?:wrong|incorrect|too\s+high|"
         r"not\s+correct|inaccurate|different|off|higher\s+than|more\s+than|excessive|inflated)|"
         r"\b(?:wrong|incorrect|inaccurate)\s+(?:amount|price|total|invoice|rate|quantity|vat|tax|figure|charge|"
-        r"sum|billing)|\b(?:over-?charged|over-?billed|double[- ]?(?:charged|billed|invoiced)|"
+        r"sum|billing)|\b(?:an?\s+)?(?:error|mistake|discrepancy|errors|mistakes)\s+(?:in|on|with)\s+(?:the\s+)?"
+        r"(?:unit\s+)?(?:price|prices|amount|invoice|total|quantity|rate|vat|tax|line|calculation|billing|figures?)\b|"
+        r"\b(?:over-?charged|over-?billed|double[- ]?(?:charged|billed|invoiced)|"
         r"(?:billed|charged|"
         r"invoiced)\s+(?:us\s+)?twice|duplicate\s+(?:invoice|charge|billing)|(?:is\s+a\s+)?duplicate\s+of)\b|"
         r"\bdoes(?:n't|\s+not)\s+match\s+(?:our|the)\s+(?:po|purchase\s+order|quote|quotation|agreement|contract|"
@@ -437,6 +439,40 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:corrected|revised|amended|adjusted)\s+invoice|\b(?:correct|fix|amend|adjust|revise)\s+"
         r"(?:the\s+|this\s+|your\s+)?invoice\b",
         "asks for a corrected invoice: the one sent is wrong",
+        negatable=False,
+    ),
+    rule(
+        "dispute_disagree",
+        DISPUTE,
+        0.85,
+        r"\b(?:do\s+not|don't|dont|cannot|can't|can\s+not|did\s+not|didn't)\s+agree\s+(?:with|to)\s+(?:this|the|these|"
+        r"your|that)\s+(?:\w+\s+)?(?:charges?|invoice|amount|bill|fees?|price|pricing|increase|rate|total)\b|"
+        r"\b(?:only|just)\s+(?:agreed|ordered|signed\s+up|committed)\s+(?:to\s+pay\s+for|for|to\s+(?:the\s+)?(?:first|one|"
+        r"two|part|half|\d))|"
+        r"\b(?:supposed|meant|expected)\s+to\s+be\s+(?:free|included|covered|waived|complimentary|no\s+charge)\b|"
+        r"\bshould\s+(?:have\s+been|be)\s+(?:free|included|covered|waived)\b",
+        "does not agree with the charge; only agreed to part; it was meant to be free",
+        negatable=False,
+    ),
+    rule(
+        "dispute_reduction",
+        DISPUTE,
+        0.8,
+        r"\b(?:expect|expecting|request|requesting|ask\s+for|asking\s+for|entitled\s+to|owed)\s+(?:a\s+|an\s+)?"
+        r"(?:reduction|discount|credit|refund|rebate|price\s+reduction)\b|"
+        r"\b(?:should|must|needs?\s+to)\s+be\s+(?:reduced|lowered|corrected|amended)\b|"
+        r"\bservice\s+levels?\s+(?:was|were|has\s+not\s+been|have\s+not\s+been)\s+(?:not\s+)?met\b|"
+        r"\bsla\s+(?:breach|was\s+not\s+met|not\s+met|was\s+missed)",
+        "expects a reduction or credit; the invoice should be reduced",
+        negatable=False,
+    ),
+    rule(
+        "dispute_legal",
+        DISPUTE,
+        0.75,
+        r"\b(?:our|my)\s+(?:legal\s+(?:team|department|counsel|advisers?|advisors?)|lawyers?|solicitors?|attorneys?)\b|"
+        r"\bunder\s+(?:review|investigation)\s+(?:by|with)\s+(?:our\s+)?(?:legal|lawyers?|solicitors?|attorneys?)",
+        "the invoice is with the customer's lawyers",
         negatable=False,
     ),
     rule(
@@ -490,6 +526,8 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:do\s+not|don't|dont|does\s+not|doesn't)\s+owe\b|\bunauthori[sz]ed\s+(?:charge|order|purchase|invoice|work)|"
         r"\b(?:charge|invoice|order|purchase|work|this)\s+(?:was|were|is)\s+(?:never\s+|not\s+)authori[sz]ed|"
         r"\bno\s+(?:record|trace)\s+of\s+(?:this|the|any|such)\s+(?:order|purchase|contract|agreement)|"
+        r"\b(?:no|(?:do\s+not|don't|dont)\s+have\s+any)\s+record\s+of\s+(?:ever\s+)?(?:dealing|doing\s+business|working|"
+        r"an?\s+account|ordering)\b|"
         r"\bwe\s+are\s+not\s+(?:your|a)\s+customer|\bwrong\s+(?:company|customer|recipient\s+company)|"
         # passive forms; not "has not been approved yet", which is the customer's own sign-off still pending
         r"\b(?:was|were|has|have|had)\s+never\s+(?:been\s+)?(?:agreed|authori[sz]ed|ordered|requested)\b|"
@@ -753,6 +791,9 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "plan_extension_dated": ("give", "allow", "grant"),
     "plan_hardship": ("cash", "financial", "afford", "tight"),
     "dispute_wrong_amount": (
+        "error",
+        "mistake",
+        "discrepanc",
         "wrong",
         "incorrect",
         "high",
@@ -801,6 +842,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "not fit",
     ),
     "dispute_never_ordered": (
+        "record",
         "recogni",
         "agreed",
         "owe",
@@ -858,6 +900,10 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "paid_noun_done": ("done", "sent", "completed", "made", "executed", "processed", "initiated"),
     "promise_make_sure": ("make sure", "ensure", "see to it"),
     "dispute_correction": ("correct", "revis", "amend", "adjust", "fix"),
+    "dispute_disagree": ("agree", "only", "just", "supposed", "meant", "expected", "should"),
+    "dispute_reduction": ("reduc", "discount", "credit", "refund", "rebate", "lower", "adjust", "correct", "amend",
+                          "service level", "sla"),
+    "dispute_legal": ("legal", "lawyer", "solicitor", "attorney"),
     "dispute_not_until_sorted": ("until",),
     "dispute_not_deducted": ("should", "been", "deposit", "credit", "payment"),
     "dispute_credited": ("credit", "refunded", "returned", "sent back", "cancel", "terminated"),
