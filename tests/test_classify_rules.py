@@ -476,6 +476,17 @@ def test_out_of_office_in_the_words_alone_is_an_auto_reply() -> None:
     assert result.return_date is not None and result.return_date >= date(2026, 3, 9)
 
 
+@pytest.mark.parametrize("body", [
+    "経理担当者が不在のため、戻り次第確認させていただきます。",
+    "Our accounts payable clerk is out of the office today; I will check with her tomorrow and let you know.",
+])
+def test_a_person_mentioning_an_absence_is_not_an_auto_reply(body: str) -> None:
+    """A colleague's absence in a person's own reply (no automatic header, not an out-of-office text) is read as
+    their words, not as an auto-reply."""
+    raw = text_mail(body, headers=[("Subject", "Re: Invoice INV-1001")])
+    assert classify_bytes(raw).intent is not Intent.AUTO_REPLY
+
+
 def test_a_person_back_from_the_office_who_paid_is_paid() -> None:
     """'I was out of the office; we paid yesterday' is a person's reply: paid, not an auto-reply."""
     raw = text_mail("Sorry, I was out of the office last week. We paid the invoice yesterday.")

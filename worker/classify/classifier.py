@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 import structlog
 
 from worker.classify import lexicon_en, lexicon_ja
-from worker.classify.automatic import Automatic, auto_reply_text, detect_automatic
+from worker.classify.automatic import Automatic, detect_automatic
 from worker.classify.dates import FoundDate, Prefer, find_dates, lower_keeping_length
 from worker.classify.entities import find_amounts, find_invoice_refs
 from worker.classify.language import detect_language
@@ -116,10 +116,6 @@ def classify(mail: ParsedMail) -> Classification:
     )
     if automatic is not None and (verdict.intent is Intent.OTHER or verdict.confidence < SAID):
         return _automatic(mail, automatic, reply, reference)  # only the words said so, and nothing else
-    if verdict.intent is Intent.OTHER and auto_reply_text(body):
-        return _automatic(
-            mail, Automatic("auto_reply", confidence=0.8, reason="auto_reply_text"), reply, reference
-        )
     promised = _date_of(verdict, body, reference, language)
     return Classification(
         intent=verdict.intent,
