@@ -123,6 +123,11 @@ def test_near_misses_are_not_disputes(text: str) -> None:
         ("支払期日を来月末まで延ばしていただくことは可能でしょうか。", Intent.PAYMENT_PLAN),
         ("いつもありがとうございます。入金は15日の予定です。", Intent.PROMISE_TO_PAY),
         ("本件は現在法務部にて確認中です。", Intent.DISPUTE),
+        ("納品物の仕様が発注内容と異なるため、検収できておりません。", Intent.DISPUTE),
+        ("先月分の請求と内容が重複しているように見受けられます。", Intent.DISPUTE),
+        ("値上げについては事前のご説明がなく、承服いたしかねます。", Intent.DISPUTE),
+        ("お支払いについて、少しご相談させていただけますでしょうか。", Intent.PAYMENT_PLAN),
+        ("売上の入金が遅れているため、お支払いを二ヶ月ほどお待ちいただけないでしょうか。", Intent.PAYMENT_PLAN),
     ],
 )
 def test_japanese_intents(text: str, intent: Intent) -> None:
@@ -357,6 +362,11 @@ TRIGGER_SAMPLES = [
     "There is an error in the unit price on line 3.",
     "I don't have any record of dealing with your company.",
     "本件は現在法務部にて確認中です。",
+    "納品物の仕様が発注内容と異なるため、検収できておりません。",
+    "先月分の請求と内容が重複しているように見受けられます。",
+    "値上げについては事前のご説明がなく、承服いたしかねます。",
+    "お支払いについて、少しご相談させていただけますでしょうか。",
+    "お支払いを二ヶ月ほどお待ちいただけないでしょうか。",
     "The delivery charge wasn't on the quote.",
     "入金は15日の予定です。",
     "請求書が二重に届いているようです。",
