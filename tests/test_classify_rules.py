@@ -76,6 +76,9 @@ def intent_of(text: str) -> Intent:
         ("We do not agree with this charge.", Intent.DISPUTE),
         ("There is an error in the unit price on line 3.", Intent.DISPUTE),
         ("Who is this from? I don't have any record of dealing with your company.", Intent.DISPUTE),
+        ("Not paid yet, sorry - it'll be in Thursday's run.", Intent.PROMISE_TO_PAY),
+        ("Payment for this went out with our batch on Tuesday, ref 55120.", Intent.PAID),
+        ("Money's gone out today.", Intent.PAID),
     ],
 )
 def test_english_intents(text: str, intent: Intent) -> None:
@@ -123,6 +126,7 @@ def test_near_misses_are_not_disputes(text: str) -> None:
         ("支払期日を来月末まで延ばしていただくことは可能でしょうか。", Intent.PAYMENT_PLAN),
         ("いつもありがとうございます。入金は15日の予定です。", Intent.PROMISE_TO_PAY),
         ("本件は現在法務部にて確認中です。", Intent.DISPUTE),
+        ("まだお支払いしておりませんが、今週中には対応いたします。", Intent.PROMISE_TO_PAY),
         ("納品物の仕様が発注内容と異なるため、検収できておりません。", Intent.DISPUTE),
         ("先月分の請求と内容が重複しているように見受けられます。", Intent.DISPUTE),
         ("値上げについては事前のご説明がなく、承服いたしかねます。", Intent.DISPUTE),
@@ -362,6 +366,10 @@ TRIGGER_SAMPLES = [
     "There is an error in the unit price on line 3.",
     "I don't have any record of dealing with your company.",
     "本件は現在法務部にて確認中です。",
+    "It'll be in Thursday's run.",
+    "Payment for this went out with our batch on Tuesday.",
+    "Money's gone out today.",
+    "まだお支払いしておりませんが、今週中には対応いたします。",
     "納品物の仕様が発注内容と異なるため、検収できておりません。",
     "先月分の請求と内容が重複しているように見受けられます。",
     "値上げについては事前のご説明がなく、承服いたしかねます。",

@@ -111,6 +111,15 @@ RULES: tuple[Rule, ...] = (
         question=0.8,
     ),
     rule(
+        "paid_went_out",
+        PAID,
+        0.85,
+        r"\b(?:payment|transfer|remittance|funds|money|it|cheque|check)(?:\s+for\s+(?:this|it|the\s+invoice))?"
+        r"(?:\s+went|\s+has\s+gone|\s+have\s+gone|'s\s+gone|\s+was\s+sent)\s+out\b",
+        "'the payment went out on Tuesday', 'money's gone out today'",
+        question=0.8,
+    ),
+    rule(
         "paid_noun_done",
         PAID,
         0.85,
@@ -269,6 +278,7 @@ RULES: tuple[Rule, ...] = (
         r"(?:now\s+|been\s+)?(?:\w+\s+(?:and\s+)?){0,2}?(?:scheduled|planned|queued|"
         r"set\s+up|booked|lined\s+up|due\s+to\s+go\s+out)|\bscheduled\s+(?:the\s+|your\s+)?(?:payment|transfer)|"
         r"\b(?:next|upcoming|our)\s+(?:payment|pay|cheque|check)\s+run\b|\bpayment\s+run\b|"
+        r"\b(?:\w+day's|tomorrow's|(?:this|next)\s+week's)\s+(?:payment\s+|pay\s+|bacs\s+|ach\s+|cheque\s+)?run\b|"
         r"\badded\s+(?:it|this|the\s+invoice|your\s+invoice)\s+to\s+(?:our|the)\s+(?:next\s+)?(?:payment|batch)",
         "payment scheduled or in the next payment run",
     ),
@@ -758,6 +768,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "promise_will_pay": ("pay", "settle", "transfer", "remit", "wire", "clear", "process", "send"),
     "promise_tentative": ("plan", "intend", "expect", "aim", "hope", "able", "try"),
     "promise_passive": ("will", "shall", "should", "going to"),
+    "paid_went_out": ("went out", "gone out", "sent out"),
     "promise_scheduled": (
         "schedul",
         "planned",
