@@ -100,6 +100,13 @@ def test_near_misses_are_not_disputes(text: str) -> None:
     assert read_intent(text, REF).intent is not Intent.DISPUTE
 
 
+def test_a_payment_system_changing_next_month_is_no_promise() -> None:
+    """'Payment' naming a thing (our payment system, portal, details) next to a date promises nothing."""
+    text = "We are changing our payment system next month, invoices should go to the new portal."
+    assert read_intent(text, REF).intent is not Intent.PROMISE_TO_PAY
+    assert read_intent("Payment will go out next month.", REF).intent is Intent.PROMISE_TO_PAY
+
+
 @pytest.mark.parametrize(
     ("text", "intent"),
     [

@@ -301,6 +301,9 @@ RULES: tuple[Rule, ...] = (
         question=0.5,
         # our own reminder's "please arrange payment by 10 March" is a request, not the customer's promise
         blocker=r"\b(?:due|overdue|invoice\s+date|dated|issued|terms|please|kindly|ask|request|reminder)\b.*$",
+        # "our payment system changes next month": the word names a thing, not a payment
+        blocker_after=r"^\s*(?:system|systems|portal|method|methods|details|platform|provider|process|software|link|"
+        r"page|team|department|address|information|info)\b",
     ),
     rule(
         "promise_not_until_date",
