@@ -79,6 +79,10 @@ def intent_of(text: str) -> Intent:
         ("Not paid yet, sorry - it'll be in Thursday's run.", Intent.PROMISE_TO_PAY),
         ("Payment for this went out with our batch on Tuesday, ref 55120.", Intent.PAID),
         ("Money's gone out today.", Intent.PAID),
+        ("pls see attached proof of paymnet", Intent.PAID),
+        ("Sorry!! totally forgot, paying now", Intent.PROMISE_TO_PAY),
+        ("cant pay til the 30th", Intent.PROMISE_TO_PAY),
+        ("We will pay once you fix the quantity on line 2.", Intent.DISPUTE),
     ],
 )
 def test_english_intents(text: str, intent: Intent) -> None:
@@ -134,6 +138,9 @@ def test_a_payment_system_changing_next_month_is_no_promise() -> None:
         ("いつもありがとうございます。入金は15日の予定です。", Intent.PROMISE_TO_PAY),
         ("本件は現在法務部にて確認中です。", Intent.DISPUTE),
         ("まだお支払いしておりませんが、今週中には対応いたします。", Intent.PROMISE_TO_PAY),
+        ("払いました！", Intent.PAID),
+        ("もう払ったよ", Intent.PAID),
+        ("金額ちがくないですか？", Intent.DISPUTE),
         ("納品物の仕様が発注内容と異なるため、検収できておりません。", Intent.DISPUTE),
         ("先月分の請求と内容が重複しているように見受けられます。", Intent.DISPUTE),
         ("値上げについては事前のご説明がなく、承服いたしかねます。", Intent.DISPUTE),
@@ -156,6 +163,8 @@ def test_japanese_intents(text: str, intent: Intent) -> None:
         "The invoice has not been paid.",
         "お支払いしておりません。",
         "まだ振り込んでいません。",
+        "まだ払っていません。",
+        "払ったら連絡します。",
     ],
 )
 def test_negated_payment_is_not_paid(text: str) -> None:
@@ -376,6 +385,11 @@ TRIGGER_SAMPLES = [
     "It'll be in Thursday's run.",
     "Payment for this went out with our batch on Tuesday.",
     "Money's gone out today.",
+    "Sorry, totally forgot, paying now.",
+    "We will pay once you fix the quantity on line 2.",
+    "払いました！",
+    "もう払ったよ",
+    "金額ちがくないですか？",
     "まだお支払いしておりませんが、今週中には対応いたします。",
     "納品物の仕様が発注内容と異なるため、検収できておりません。",
     "先月分の請求と内容が重複しているように見受けられます。",

@@ -232,6 +232,14 @@ RULES: tuple[Rule, ...] = (
         question=0.3,
     ),
     rule(
+        "promise_paying_now",
+        PROMISE,
+        0.75,
+        r"\b(?:paying|settling|transferring|sending\s+(?:it|the\s+payment|payment|the\s+money))\s+(?:it\s+|this\s+)?"
+        r"(?:now|today|right\s+now|right\s+away|straight\s+away|immediately|asap)\b",
+        "'sorry, forgot - paying now': the payment is under way",
+    ),
+    rule(
         "promise_you_will_have_it",
         PROMISE,
         0.75,
@@ -450,7 +458,7 @@ RULES: tuple[Rule, ...] = (
         DISPUTE,
         0.72,
         r"\b(?:corrected|revised|amended|adjusted)\s+invoice|\b(?:correct|fix|amend|adjust|revise)\s+"
-        r"(?:the\s+|this\s+|your\s+)?invoice\b",
+        r"(?:the\s+|this\s+|your\s+)?(?:invoice|quantity|quantities|price|prices|amount|total|vat|line\s+\d+)\b",
         "asks for a corrected invoice: the one sent is wrong",
         negatable=False,
     ),
@@ -767,6 +775,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "promise_will_bare": ("will", "shall", "'ll", "should"),
     "promise_will_process": ("will", "shall", "'ll"),
     "promise_you_will_have_it": ("you'll", "you will", "you should"),
+    "promise_paying_now": ("paying", "settling", "transferring", "sending"),
     "promise_retry": ("again", "retry", "resend", "re-send"),
     "promise_will_pay": ("pay", "settle", "transfer", "remit", "wire", "clear", "process", "send"),
     "promise_tentative": ("plan", "intend", "expect", "aim", "hope", "able", "try"),
