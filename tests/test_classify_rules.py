@@ -83,6 +83,12 @@ def intent_of(text: str) -> Intent:
         ("Sorry!! totally forgot, paying now", Intent.PROMISE_TO_PAY),
         ("cant pay til the 30th", Intent.PROMISE_TO_PAY),
         ("We will pay once you fix the quantity on line 2.", Intent.DISPUTE),
+        ("We would like to propose paying 25% per month over four months.", Intent.PAYMENT_PLAN),
+        ("The invoice shows 20 hours, our timesheet shows 16.", Intent.DISPUTE),
+        ("We were charged for express delivery but it came standard.", Intent.DISPUTE),
+        ("Your engineer didn't fix the problem, so why are we paying for the call-out?", Intent.DISPUTE),
+        ("Done, transferred.", Intent.PAID),
+        ("I've asked our bank to send it today.", Intent.PROMISE_TO_PAY),
     ],
 )
 def test_english_intents(text: str, intent: Intent) -> None:
@@ -97,6 +103,8 @@ def test_english_intents(text: str, intent: Intent) -> None:
     "Is there a discount for paying early?",
     "We agree with the charge and will pay on Friday.",
     "Can you resend the invoice as a PDF? The link doesn't work.",
+    "Why are we paying by card now?",
+    "We have been charged for many years but never complained.",
 ])
 def test_near_misses_are_not_disputes(text: str) -> None:
     """Words the dispute rules listen for ('legal', 'discount', 'agree', 'doesn't work') in a reply that disputes
@@ -141,6 +149,7 @@ def test_a_payment_system_changing_next_month_is_no_promise() -> None:
         ("払いました！", Intent.PAID),
         ("もう払ったよ", Intent.PAID),
         ("金額ちがくないですか？", Intent.DISPUTE),
+        ("御社の担当の方からは無償対応と伺っておりました。", Intent.DISPUTE),
         ("納品物の仕様が発注内容と異なるため、検収できておりません。", Intent.DISPUTE),
         ("先月分の請求と内容が重複しているように見受けられます。", Intent.DISPUTE),
         ("値上げについては事前のご説明がなく、承服いたしかねます。", Intent.DISPUTE),
@@ -386,6 +395,13 @@ TRIGGER_SAMPLES = [
     "Payment for this went out with our batch on Tuesday.",
     "Money's gone out today.",
     "Sorry, totally forgot, paying now.",
+    "We propose paying 25% per month over four months.",
+    "The invoice shows 20 hours, our timesheet shows 16.",
+    "We were charged for express delivery but it came standard.",
+    "Why are we paying for the call-out?",
+    "Done, transferred.",
+    "I've asked our bank to send it today.",
+    "御社の担当の方からは無償対応と伺っておりました。",
     "We will pay once you fix the quantity on line 2.",
     "払いました！",
     "もう払ったよ",

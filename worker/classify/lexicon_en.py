@@ -133,8 +133,9 @@ RULES: tuple[Rule, ...] = (
         "paid_bare",
         PAID,
         0.7,
-        r"\b(?:paid|settled)\b(?:\s+in\s+full|\s+on|\s+last|\s+yesterday|\s+this)?",
-        "'paid' on its own, not after will/to/be",
+        r"\b(?:paid|settled)\b(?:\s+in\s+full|\s+on|\s+last|\s+yesterday|\s+this)?|"
+        r"^\s*(?:done|ok|okay|all\s+done)?[,.!\s-]*(?:transferred|wired|remitted|sent)\s*[.!]*\s*$",
+        "'paid' on its own, not after will/to/be; a reply that is only 'done, transferred.'",
         blocker=r"\b(?:" + _FUTURE + r"|get|got|getting|being|"
         r"when|until|till|before|unless|if|how)\s+(?:\w+\s+){0,2}$",
         question=0.6,
@@ -230,6 +231,13 @@ RULES: tuple[Rule, ...] = (
         "'the bank rejected it, will try again Monday': the payment is retried by a date",
         needs_date=True,
         question=0.3,
+    ),
+    rule(
+        "promise_bank_asked",
+        PROMISE,
+        0.75,
+        r"\b(?:asked|instructed|told)\s+(?:our|the|my)\s+bank\s+to\s+(?:send|transfer|pay|release|wire|process)\b",
+        "'I've asked our bank to send it today'",
     ),
     rule(
         "promise_paying_now",
@@ -383,6 +391,9 @@ RULES: tuple[Rule, ...] = (
         PLAN,
         0.8,
         r"\b(?:monthly|weekly)\s+(?:payments?|amounts?|instal+ments?)\b|"
+        r"\b(?:\d{1,3}\s?%|\d{1,3}\s+percent)\s+(?:a|per|each|every)\s+(?:month|week)\b|"
+        r"\b(?:pay|paying|spread|split|payments?|instal+ments?)\b[^.?!]{0,40}\bover\s+(?:the\s+next\s+)?(?:two|three|four|"
+        r"five|six|twelve|\d{1,2})\s+(?:months|weeks)\b|"
         r"(?:[$€£¥]\s?\d[\d,.]*|\b\d[\d,.]*\s?(?:usd|eur|gbp|jpy|dollars|pounds|euros?))\s+(?:a|per|each|every)\s+"
         r"(?:month|week|fortnight|quarter)\b|\bone\s+(?:invoice\s+)?(?:a|per|each|every)\s+month\b|"
         r"\bpay\s+(?:this|it|the\s+\w+)\s+off\b|"
@@ -449,7 +460,9 @@ RULES: tuple[Rule, ...] = (
         r"[^.]{0,60}\b(?:only|just)\b|\b(?:only|just)\s+\d[\d,.]*\s+(?:\w+\s+)?(?:arrived|came|turned\s+up|"
         r"were\s+delivered|was\s+delivered|delivered|received|shipped|were\s+in\s+the\s+box)|"
         r"\b(?:hours|days|units|items|quantity|quantities|amount|time)\s+(?:billed|charged|invoiced)\s+(?:is|are|was|"
-        r"were)\s+(?:\w+\s+)?(?:higher|more|greater)\s+than",
+        r"were)\s+(?:\w+\s+)?(?:higher|more|greater)\s+than|"
+        r"\b(?:invoice|bill)\s+(?:shows?|says?|lists?|states?)\s+\d[\d,.]*\s+\w+[^.]{0,40}\b(?:our|my|the)\s+"
+        r"(?:timesheets?|records?|delivery\s+notes?|counts?|logs?|po|purchase\s+order)\s+(?:shows?|says?|lists?|states?)\s+\d",
         "quantities or amounts do not match what was delivered; more hours billed than worked",
         negatable=False,
     ),
@@ -471,8 +484,11 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:only|just)\s+(?:agreed|ordered|signed\s+up|committed)\s+(?:to\s+pay\s+for|for|to\s+(?:the\s+)?(?:first|one|"
         r"two|part|half|\d))|"
         r"\b(?:supposed|meant|expected)\s+to\s+be\s+(?:free|included|covered|waived|complimentary|no\s+charge)\b|"
-        r"\bshould\s+(?:have\s+been|be)\s+(?:free|included|covered|waived)\b",
-        "does not agree with the charge; only agreed to part; it was meant to be free",
+        r"\bshould\s+(?:have\s+been|be)\s+(?:free|included|covered|waived)\b|"
+        r"\b(?:were|was|been|are|is)\s+(?:charged|billed|invoiced)\s+for\b[^.?!]{0,40}\bbut\s+(?:it|they|we|the\s+\w+)\s+"
+        r"(?:came|arrived|got|received|only|didn't|did\s+not|wasn't|weren't|was\s+not|were\s+not)\b|"
+        r"\bwhy\s+(?:are|should|would|do|must)\s+(?:we|i)\s+(?:be\s+)?(?:pay|paying|charged|billed)\s+for\b",
+        "does not agree with the charge; only agreed to part; it was meant to be free; why should we pay",
         negatable=False,
     ),
     rule(
@@ -742,7 +758,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "done",
         "approved",
     ),
-    "paid_bare": ("paid", "settled"),
+    "paid_bare": ("paid", "settled", "transferred", "wired", "remitted", "sent"),
     "paid_remittance_attached": ("remittance", "proof", "payment", "transfer", "bank", "swift", "mt103"),
     "paid_please_find": ("please find", "attached", "enclosed"),
     "paid_cheque_in_mail": ("cheque", "check"),
@@ -776,6 +792,7 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "promise_will_process": ("will", "shall", "'ll"),
     "promise_you_will_have_it": ("you'll", "you will", "you should"),
     "promise_paying_now": ("paying", "settling", "transferring", "sending"),
+    "promise_bank_asked": ("bank",),
     "promise_retry": ("again", "retry", "resend", "re-send"),
     "promise_will_pay": ("pay", "settle", "transfer", "remit", "wire", "clear", "process", "send"),
     "promise_tentative": ("plan", "intend", "expect", "aim", "hope", "able", "try"),
@@ -799,6 +816,8 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "plan_split": ("split", "divide", "break", "spread", "pay"),
     "plan_partial": (" now", "half", "part", "portion", "some", "%", "percent", "rest", "remain", "balance"),
     "plan_monthly": (
+        "over",
+        "per",
         "monthly",
         "weekly",
         "month",
@@ -886,6 +905,8 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
         "wrong",
     ),
     "dispute_mismatch": (
+        "show",
+        "say",
         "than",
         "match",
         "add up",
@@ -923,7 +944,8 @@ TRIGGERS: dict[str, tuple[str, ...]] = {
     "paid_noun_done": ("done", "sent", "completed", "made", "executed", "processed", "initiated"),
     "promise_make_sure": ("make sure", "ensure", "see to it"),
     "dispute_correction": ("correct", "revis", "amend", "adjust", "fix"),
-    "dispute_disagree": ("agree", "only", "just", "supposed", "meant", "expected", "should"),
+    "dispute_disagree": ("agree", "only", "just", "supposed", "meant", "expected", "should", "charged", "billed",
+                         "invoiced", "why"),
     "dispute_reduction": ("reduc", "discount", "credit", "refund", "rebate", "lower", "adjust", "correct", "amend",
                           "service level", "sla"),
     "dispute_legal": ("legal", "lawyer", "solicitor", "attorney"),
