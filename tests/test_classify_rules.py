@@ -89,6 +89,7 @@ def intent_of(text: str) -> Intent:
         ("Your engineer didn't fix the problem, so why are we paying for the call-out?", Intent.DISPUTE),
         ("Done, transferred.", Intent.PAID),
         ("I've asked our bank to send it today.", Intent.PROMISE_TO_PAY),
+        ("Can we have until Friday? Payment will definitely be made then.", Intent.PROMISE_TO_PAY),
     ],
 )
 def test_english_intents(text: str, intent: Intent) -> None:
@@ -109,6 +110,16 @@ def test_english_intents(text: str, intent: Intent) -> None:
 def test_near_misses_are_not_disputes(text: str) -> None:
     """Words the dispute rules listen for ('legal', 'discount', 'agree', 'doesn't work') in a reply that disputes
     nothing."""
+    assert read_intent(text, REF).intent is not Intent.DISPUTE
+
+
+@pytest.mark.parametrize("text", [
+    "ご請求金額に間違いがないことを確認いたしました。月末にお支払いします。",
+    "金額に間違いありません。",
+    "数量に誤りはございません。",
+])
+def test_an_amount_confirmed_right_is_no_dispute(text: str) -> None:
+    """間違いがない / 誤りはございません confirm the invoice; only 違います, 誤りがあります dispute it."""
     assert read_intent(text, REF).intent is not Intent.DISPUTE
 
 

@@ -281,7 +281,8 @@ RULES: tuple[Rule, ...] = (
         PROMISE,
         0.8,
         r"\b(?:payment|transfer|it|this|the\s+(?:invoice|balance|amount|bill)|invoice|balance|amount|funds)\s+"
-        r"(?:will|shall|should|is\s+going\s+to)\s+(?:be\s+)?(?:paid|made|sent|processed|settled|released|transferred|"
+        r"(?:will|shall|should|is\s+going\s+to)\s+(?:definitely\s+|certainly\s+|surely\s+|then\s+|also\s+)?(?:be\s+)?"
+        r"(?:paid|made|sent|processed|settled|released|transferred|"
         r"remitted|wired|executed|scheduled|included|issued|cleared|done|effected)\b",
         "'payment will be made', 'the invoice will be paid'",
         question=0.4,

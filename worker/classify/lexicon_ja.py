@@ -233,6 +233,8 @@ RULES: tuple[Rule, ...] = (
         r"検収(?:いたし|致し|し)かね",
         "請求金額が違います, 二重請求, 減額のお願い",
         negatable=False,
+        # 金額に間違いがない / 間違いありません: the amount is confirmed, not disputed
+        blocker_after=r"^(?:い|え|っ|り)?(?:は|が|も)?(?:ない|無い|なく|ありません|ございません)(?!ですか|でしょうか|か)",
     ),
     rule(
         "ja_dispute_not_received_goods",
