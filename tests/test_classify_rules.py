@@ -90,6 +90,8 @@ def intent_of(text: str) -> Intent:
         ("Done, transferred.", Intent.PAID),
         ("I've asked our bank to send it today.", Intent.PROMISE_TO_PAY),
         ("Can we have until Friday? Payment will definitely be made then.", Intent.PROMISE_TO_PAY),
+        ("Cheque posted today.", Intent.PAID),
+        ("I can offer 500 now and 500 on the 1st of each month after that.", Intent.PAYMENT_PLAN),
     ],
 )
 def test_english_intents(text: str, intent: Intent) -> None:
@@ -114,13 +116,16 @@ def test_near_misses_are_not_disputes(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "経理システムの不具合でお支払いが遅れております。復旧次第お振込みいたします。",
+    "お時間をいただきありがとうございます。",
     "ご請求金額に間違いがないことを確認いたしました。月末にお支払いします。",
     "金額に間違いありません。",
     "数量に誤りはございません。",
 ])
-def test_an_amount_confirmed_right_is_no_dispute(text: str) -> None:
-    """間違いがない / 誤りはございません confirm the invoice; only 違います, 誤りがあります dispute it."""
-    assert read_intent(text, REF).intent is not Intent.DISPUTE
+def test_benign_japanese_replies_are_neither_dispute_nor_plan(text: str) -> None:
+    """間違いがない / 誤りはございません confirm the invoice; only 違います, 誤りがあります dispute it. A fault in the
+    customer's own accounting system is no defect in our goods, and thanks for one's time asks for none."""
+    assert read_intent(text, REF).intent not in (Intent.DISPUTE, Intent.PAYMENT_PLAN)
 
 
 def test_a_payment_system_changing_next_month_is_no_promise() -> None:
@@ -161,6 +166,8 @@ def test_a_payment_system_changing_next_month_is_no_promise() -> None:
         ("もう払ったよ", Intent.PAID),
         ("金額ちがくないですか？", Intent.DISPUTE),
         ("御社の担当の方からは無償対応と伺っておりました。", Intent.DISPUTE),
+        ("ご請求の件、先方からの入金待ちのため、もう少々お時間をいただけますでしょうか。", Intent.PAYMENT_PLAN),
+        ("お振込みの控えを添付いたします。", Intent.PAID),
         ("納品物の仕様が発注内容と異なるため、検収できておりません。", Intent.DISPUTE),
         ("先月分の請求と内容が重複しているように見受けられます。", Intent.DISPUTE),
         ("値上げについては事前のご説明がなく、承服いたしかねます。", Intent.DISPUTE),
@@ -411,6 +418,10 @@ TRIGGER_SAMPLES = [
     "We were charged for express delivery but it came standard.",
     "Why are we paying for the call-out?",
     "Done, transferred.",
+    "Cheque posted today.",
+    "500 now and 500 on the 1st of each month after that.",
+    "もう少々お時間をいただけますでしょうか。",
+    "お振込みの控えを添付いたします。",
     "I've asked our bank to send it today.",
     "御社の担当の方からは無償対応と伺っておりました。",
     "We will pay once you fix the quantity on line 2.",

@@ -163,8 +163,9 @@ RULES: tuple[Rule, ...] = (
         "paid_cheque_in_mail",
         PAID,
         0.85,
-        r"\b(?:cheque|check)\s+(?:is|was|has\s+been)\s+(?:in\s+the\s+(?:mail|post)|posted|mailed|sent|on\s+its\s+way)",
-        "the cheque is in the mail",
+        r"\b(?:cheque|check)\s+(?:is|was|has\s+been)\s+(?:in\s+the\s+(?:mail|post)|posted|mailed|sent|on\s+its\s+way)|"
+        r"\b(?:cheque|check)\s+(?:posted|mailed|sent|dispatched)\s+(?:today|yesterday|on|this|last)\b",
+        "the cheque is in the mail; 'cheque posted today'",
     ),
     rule(
         "paid_should_arrive",
@@ -393,6 +394,7 @@ RULES: tuple[Rule, ...] = (
         0.8,
         r"\b(?:monthly|weekly)\s+(?:payments?|amounts?|instal+ments?)\b|"
         r"\b(?:\d{1,3}\s?%|\d{1,3}\s+percent)\s+(?:a|per|each|every)\s+(?:month|week)\b|"
+        r"\b(?:on|by)\s+the\s+\d{1,2}(?:st|nd|rd|th)?\s+of\s+(?:each|every)\s+month\b|"
         r"\b(?:pay|paying|spread|split|payments?|instal+ments?)\b[^.?!]{0,40}\bover\s+(?:the\s+next\s+)?(?:two|three|four|"
         r"five|six|twelve|\d{1,2})\s+(?:months|weeks)\b|"
         r"(?:[$€£¥]\s?\d[\d,.]*|\b\d[\d,.]*\s?(?:usd|eur|gbp|jpy|dollars|pounds|euros?))\s+(?:a|per|each|every)\s+"
