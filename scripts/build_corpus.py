@@ -9,6 +9,7 @@ The split is by body, never by file: a body's renders all go to the same split, 
 its own words. Output is deterministic (fixed seed), so re-running reproduces the committed files.
 
     .venv/bin/python scripts/build_corpus.py            # rewrite tests/corpus/{train,heldout}
+    .venv/bin/python scripts/build_corpus.py --set tests/corpus/fresh/F.txt --out tests/corpus/fresh/F
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Body:
     promise: str
     tags: dict[str, str]
     text: str
+    source: str = "bodies"  # the source file's stem: bodies_en, bodies_ja, bounces, bodies_en_w1, …
 
     @property
     def flags(self) -> set[str]:
@@ -80,6 +82,7 @@ def read_bodies(path: Path) -> list[Body]:
                 promise=promise,
                 tags=tags,
                 text="\n".join(lines).strip("\n"),
+                source=path.stem,
             )
         )
 
@@ -682,7 +685,7 @@ def pick_customer(r: random.Random, body: Body, client: Client) -> tuple[str, st
     pool = EN_CUSTOMERS if body.lang == "en" else JA_CUSTOMERS
     c = r.choice(pool)
     if "who" in body.tags:
-        c = next(x for x in pool if body.tags["who"] in x[1])
+        c = next((x for x in pool if body.tags["who"] in x[1]), c)  # a name of its own: any customer
     if client.name == "carrier_ja":
         return (c[0], c[1], r.choice(MOBILE_JA))
     return c
@@ -830,6 +833,7 @@ def build_human(body: Body, r: random.Random, client: Client, variant: int) -> R
         "bounce_recipients": [],
         "return_date": body.tags.get("ret"),
         "body": body.key,
+        "source": body.source,
         "notes": notes,
     }
     return Rendered(raw, label)
@@ -1001,6 +1005,7 @@ def build_bounce(body: Body, r: random.Random, variant: int) -> Rendered:
         "bounce_recipients": [rcpt],
         "return_date": None,
         "body": body.key,
+        "source": body.source,
         "notes": notes,
     }
     return Rendered(raw, label)
@@ -1010,9 +1015,9 @@ def build_bounce(body: Body, r: random.Random, variant: int) -> Rendered:
 
 
 def split_of(bodies: list[Body]) -> dict[str, str]:
-    groups: dict[tuple[str, str], list[Body]] = {}
+    groups: dict[tuple[str, str, str], list[Body]] = {}
     for b in bodies:
-        groups.setdefault((b.lang, b.intent), []).append(b)
+        groups.setdefault((b.source, b.lang, b.intent), []).append(b)
     split: dict[str, str] = {}
     for members in groups.values():
         for i, b in enumerate(sorted(members, key=lambda x: x.key)):
@@ -1021,18 +1026,54 @@ def split_of(bodies: list[Body]) -> dict[str, str]:
 
 
 def renders_for(body: Body) -> int:
-    return 3 if body.intent != "bounce" else 4
+    if body.intent == "bounce":
+        return 4
+    return 3 if body.source in FIRST_SOURCES else 2  # the later, larger sources: two clients each
+
+
+# The first hand-written sources (the rules were written from these); later ones are bodies_*.txt files
+# written afterwards by people who had not read them, each read in name order.
+FIRST_SOURCES = ("bodies_en", "bodies_ja", "bounces")
+
+
+def source_files() -> list[Path]:
+    later = sorted(p for p in SOURCE.glob("bodies_*.txt") if p.stem not in FIRST_SOURCES)
+    return [SOURCE / f"{name}.txt" for name in FIRST_SOURCES] + later
+
+
+def render_set(source: Path, out: Path) -> int:
+    """Render one source file's bodies into one folder (no split): a fresh held-out set to report on.
+
+    Each body is rendered once, by a client chosen at random, with a seed taken from the file's name, so
+    re-running reproduces the folder."""
+    bodies = read_bodies(source)
+    r = random.Random(f"{SEED}:{source.stem}")
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.eml"):
+        old.unlink()
+    labels = []
+    for n, body in enumerate(bodies, 1):
+        clients = [c for c in CLIENTS if c.lang == body.lang]
+        rendered = build_bounce(body, r, 0) if body.intent == "bounce" else build_human(body, r, r.choice(clients), 0)
+        name = f"f{n:04d}.eml"
+        (out / name).write_bytes(rendered.raw)
+        labels.append({"file": name, **rendered.label})
+    with (out / "labels.jsonl").open("w", encoding="utf-8") as fh:
+        for label in labels:
+            fh.write(json.dumps(label, ensure_ascii=False) + "\n")
+    print(f"{out}: {len(labels)} mails")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = argparse.ArgumentParser(description="Build the labelled reply corpus.")
     args.add_argument("--out", type=Path, default=CORPUS, help="where train/ and heldout/ go")
-    out_root: Path = args.parse_args(argv).out
-    bodies = [
-        *read_bodies(SOURCE / "bodies_en.txt"),
-        *read_bodies(SOURCE / "bodies_ja.txt"),
-        *read_bodies(SOURCE / "bounces.txt"),
-    ]
+    args.add_argument("--set", type=Path, help="render only this source file, unsplit, into --out (a fresh set)")
+    parsed = args.parse_args(argv)
+    if parsed.set is not None:
+        return render_set(parsed.set, parsed.out)
+    out_root: Path = parsed.out
+    bodies = [body for path in source_files() for body in read_bodies(path)]
     keys = [b.key for b in bodies]
     dupes = {k for k in keys if keys.count(k) > 1}
     if dupes:
