@@ -74,7 +74,17 @@ CASES: list[tuple[str, str, str]] = [
         "Please see below, our accounts team says this was paid.\n\n"
         "---------- Forwarded message ---------\nFrom: AP <ap@customer.test>\nDate: Tue, Mar 3, 2026\n"
         "Subject: Paid\n\nPaid on 1 March.",
-        "Please see below, our accounts team says this was paid.",
+        # the new words point at the forwarded note: its words are the answer and are kept
+        "Please see below, our accounts team says this was paid.\n\nPaid on 1 March.",
+    ),
+    (
+        "forwarded_after_own_answer",
+        "We paid this on 1 March by bank transfer; the remittance advice from our bank is attached to this\n"
+        "mail, and I have also asked our treasury to send you the SWIFT confirmation directly today.\n\n"
+        "---------- Forwarded message ---------\nFrom: Bank <noreply@bank.test>\nDate: Tue, Mar 3, 2026\n"
+        "Subject: Payment sent\n\nYour payment of EUR 1,200.00 was sent.",
+        "We paid this on 1 March by bank transfer; the remittance advice from our bank is attached to this\n"
+        "mail, and I have also asked our treasury to send you the SWIFT confirmation directly today.",
     ),
     (
         "signature_dashes",

@@ -331,6 +331,36 @@ def _early_next_month(m: re.Match[str], ctx: _Context) -> date:
     return date(y, mo, 10)
 
 
+def _en_day_of_rel_month(m: re.Match[str], ctx: _Context) -> date | None:
+    """"the 5th of next month", "the 20th of this month"."""
+    y, mo = _add_months(ctx.today, 1) if m.group("rel") in ("next", "following", "coming") else (
+        ctx.today.year, ctx.today.month)
+    return _safe_date(y, mo, int(m.group("d")))
+
+
+def _en_last_of_month(m: re.Match[str], ctx: _Context) -> date | None:
+    """"the last week / working day / Thursday of the month (of April, of next month)": a day of that month."""
+    if m.group("mon"):
+        month = MONTHS_EN[m.group("mon").lower().rstrip(".")]
+        y, mo = (ctx.today.year + (month < ctx.today.month), month)
+    elif m.group("next"):
+        y, mo = _add_months(ctx.today, 1)
+    else:
+        y, mo = ctx.today.year, ctx.today.month
+    last = _month_end(y, mo)
+    what = m.group("what")
+    if what in ("week", "day"):
+        return last
+    if what.startswith(("working", "business", "banking")):
+        return last - timedelta(days=max(0, last.weekday() - 4))
+    weekday = _weekday_index(what)
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def _weekday_index(name: str) -> int:
+    return WEEKDAYS_EN[name[:3]] if name[:3] in WEEKDAYS_EN else WEEKDAYS_EN[name]
+
+
 def _year_end(m: re.Match[str], ctx: _Context) -> date:
     return date(ctx.today.year, 12, 31)
 
@@ -489,7 +519,7 @@ _FORMS: tuple[tuple[str, str, Resolver], ...] = (
     ),
     ("ja_month_end_next2", r"再来月(?:末|中|いっぱい)", _month_after_next_end),
     ("ja_month_end_next", r"(?:来月|翌月)(?:末|中|いっぱい|の末)?", _next_month_end),
-    ("ja_month_end", r"(?:今月|本月|当月)(?:末日?|中|いっぱい)|月末(?:日)?", _this_month_end),
+    ("ja_month_end", r"(?:今月|本月|当月)(?:末日?|中|いっぱい|内)|月末(?:日)?|月内", _this_month_end),
     ("ja_year_end", r"年内|年末|今年中|本年中", _year_end),
     ("ja_fiscal_year_end", r"(?:今)?年度末|年度内", _fiscal_year_end),
     ("ja_weekday_next2", r"再来週\s?の?\s?" + _WD_JA, _weekday_after_next),
@@ -510,7 +540,8 @@ _FORMS: tuple[tuple[str, str, Resolver], ...] = (
     ("ja_today", r"本日|今日|きょう", _today),
     (
         "ja_day_only",
-        r"(?<![月\d年/])(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s?日(?=\s?(?:まで|迄|に|頃|ごろ|付|の?お?支払|払い))",
+        r"(?<![月\d年/])(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s?日(?=\s?(?:[(（][月火水木金土日][)）]\s?)?"
+        r"(?:まで|迄|に|頃|ごろ|付|から|の間|以降|の?お?支払|払い|の?お?振(?:り)?込))",
         _ja_day_only,
     ),
     # English, absolute
@@ -521,7 +552,7 @@ _FORMS: tuple[tuple[str, str, Resolver], ...] = (
     ),
     (
         "en_day_month",
-        r"\b(?P<d>\d{1,2})" + _ORD + r"?\s+(?:of\s+)?" + _MON_EN + r"(?:,?\s+(?P<y>20\d{2})\b)?",
+        r"\b(?P<d>\d{1,2})" + _ORD + r"?(?:\s+|-)(?:of\s+)?" + _MON_EN + r"(?:(?:,?\s+|-)(?P<y>20\d{2})\b)?",
         _en_month_day,
     ),
     (
@@ -529,7 +560,8 @@ _FORMS: tuple[tuple[str, str, Resolver], ...] = (
         r"(?<![\d/.,$¥€£-])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>20\d{2}|\d{2}))?(?![\d/%])",
         _numeric,
     ),
-    ("dotted", r"(?<![\d.,$¥€£])(?P<a>\d{1,2})\.(?P<b>\d{1,2})\.(?P<y>20\d{2})(?![\d,])", _dotted),
+    # 30.11.2026 and the German 30.11. (a trailing dot, no year); "3.5" without the dot is no date
+    ("dotted", r"(?<![\d.,$¥€£])(?P<a>\d{1,2})\.(?P<b>\d{1,2})\.(?:(?P<y>20\d{2})(?![\d,])|(?![\d,]))", _dotted),
     ("en_ordinal_day", r"(?:\b" + _WD_EN + r",?\s+)?\bthe\s+(?P<d>\d{1,2})" + _ORD + r"\b", _en_ordinal_day),
     (
         "en_bare_ordinal",
@@ -537,6 +569,17 @@ _FORMS: tuple[tuple[str, str, Resolver], ...] = (
         _en_ordinal_day,
     ),
     # English, relative
+    (
+        "en_day_of_rel_month",
+        r"\b(?:the\s+)?(?P<d>\d{1,2})" + _ORD + r"?\s+of\s+(?:the\s+)?(?P<rel>next|this|following|coming)\s+month\b",
+        _en_day_of_rel_month,
+    ),
+    (
+        "en_last_of_month",
+        r"\b(?:the\s+)?last\s+(?P<what>week|working\s+day|business\s+day|banking\s+day|day|"
+        r"(?:mon|tues|wednes|thurs|fri)day)\s+of\s+(?:(?:the|this)\s+month|(?P<next>next)\s+month|" + _MON_EN + r")",
+        _en_last_of_month,
+    ),
     ("en_end_of_named_month", r"\b(?:the\s+)?end\s+of\s+" + _MON_EN + r"(?!\w)", _en_end_of_month_named),
     (
         "en_next_month_end",
@@ -570,12 +613,12 @@ _FORMS: tuple[tuple[str, str, Resolver], ...] = (
     ("en_week_after_next", r"\bweek\s+after\s+next\b", _week_after_next),
     (
         "en_next_week",
-        r"\b(?:the\s+)?(?:end\s+of\s+|middle\s+of\s+|mid[- ]|later\s+)?(?:the\s+)?next\s+week\b",
+        r"\b(?:the\s+)?(?:end\s+of\s+|middle\s+of\s+|mid[- ]|later\s+)?(?:the\s+)?next\s+w(?:ee)?k\b",
         _next_week,
     ),
     (
         "en_this_week",
-        r"\b(?:the\s+)?(?:end\s+of\s+(?:the|this)\s+week|this\s+week|later\s+this\s+week)\b",
+        r"\b(?:the\s+)?(?:end\s+of\s+(?:the|this)\s+w(?:ee)?k|this\s+w(?:ee)?k|later\s+this\s+w(?:ee)?k)\b",
         _this_week,
     ),
     (
@@ -589,7 +632,8 @@ _FORMS: tuple[tuple[str, str, Resolver], ...] = (
     ("en_tomorrow", r"\btomorrow\b|\btmrw\b", _tomorrow),
     (
         "en_today",
-        r"\btoday\b|\btonight\b|\bend\s+of\s+(?:the\s+)?day\b|\beod\b|\bcob\b|\bclose\s+of\s+business\b",
+        r"\btoday\b|\btonight\b|\bthis\s+(?:evening|afternoon)\b|\bend\s+of\s+(?:the\s+)?day\b|\beod\b|\bcob\b|"
+        r"\bclose\s+of\s+business\b",
         _today,
     ),
 )
@@ -611,8 +655,8 @@ _MONTH_FIRST_HINTS = re.compile(_MON_EN + r"\s+\d{1,2}\b", re.IGNORECASE)
 _NUMERIC_PAIR = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d])")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HINT = re.compile(
-    r"\d|[月火水木金土日週年末今明本翌来]|あ[すさし]|きょう|mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|"
-    r"sep|oct|nov|dec|today|tonight|tomorrow|tmrw|week|month|eod|cob|eom|close|end|year|next",
+    r"\d|[月火水木金土日週年末今明本翌来内]|あ[すさし]|きょう|mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|"
+    r"sep|oct|nov|dec|today|tonight|evening|afternoon|tomorrow|tmrw|week|wk|month|eod|cob|eom|close|end|year|next|last",
     re.IGNORECASE,
 )
 
@@ -643,10 +687,11 @@ _WORD_GATES: dict[str, tuple[str, ...]] = {
     "month": ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
     "weekday": ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
     "month_word": ("month", "eom"),
-    "week_word": ("week",),
+    "week_word": ("week", "wk"),
     "year_word": ("year",),
+    "last": ("last",),
     "relative": ("in", "over"),  # within, inside, in, over
-    "today": ("today", "tonight", "tomorrow", "tmrw", "eod", "cob", "end", "close"),
+    "today": ("today", "tonight", "evening", "afternoon", "tomorrow", "tmrw", "eod", "cob", "end", "close"),
     "ja_month": ("月",),
     "ja_weekday": ("曜",),
     "ja_week": ("週",),
@@ -686,6 +731,8 @@ _GATE_OF = {
     "en_ordinal_day": "digit",
     "en_bare_ordinal": "digit",
     "en_end_of_named_month": "month",
+    "en_day_of_rel_month": "month_word",
+    "en_last_of_month": "last",
     "en_next_month_end": "month_word",
     "en_month_end": "month_word",
     "en_early_next_month": "month_word",

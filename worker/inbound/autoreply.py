@@ -14,8 +14,10 @@ out-of-office or acknowledgement phrasing in the present or future ("I am out of
 is a person's reply and stays one.
 
 The return date (when the person is back) is read from the text against the mail's own Date header:
-"back on / returning on / reopens on X" and "until X" give X; Japanese "X より/から 出社", "X 以降",
-"X に帰社" give X; "X まで 不在" gives the day after X. An explicit return beats the end of an absence.
+"back on / returning on / reopens on / resume on X" and "from X I will be back" give X; Japanese
+"X より/から 出社", "X 以降", "X に帰社" give X; "until X" gives X; "X まで 不在" and "through X" give the
+day after X. An explicit return beats "until", which beats the end of an absence ("out until Friday 18,
+back on Monday 21" is the 21st).
 
 Bounces carry Auto-Submitted too: decide them first (worker.inbound.bounces.detect_bounce), as classify does.
 """
@@ -152,9 +154,15 @@ _OPENING = 400  # the machine phrase must be near the start
 
 _RETURN_BEFORE = re.compile(
     r"(?:back(?: in (?:the )?office)?(?: on)?|return(?:ing)?(?: to (?:the )?office| to work)?(?: on)?|"
-    r"reopens?(?: on)?|be back(?: on)?|in the office (?:again )?on|until|till|til)\s*"
+    r"reopens?(?: on)?|be back(?: on)?|in the office (?:again )?on|resum(?:e|ing)(?: (?:the )?(?:office|work|duty))?"
+    r"(?: on)?)\s*"
     r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*)?(?:the\s+)?$",
     re.IGNORECASE,
+)
+_BACK_AFTER_EN = re.compile(r"^[\s,.]*(?:(?:i|we)\s+(?:will|shall|'ll)\s+be\s+back|(?:i|we)\s+(?:will\s+)?return)",
+                            re.IGNORECASE)
+_UNTIL_BEFORE = re.compile(
+    r"(?:until|till|til)\s*(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*)?(?:the\s+)?$", re.IGNORECASE
 )
 _THROUGH_BEFORE = re.compile(r"(?:through|thru|to|and including)\s*(?:(?:\w+day),?\s*)?$", re.IGNORECASE)
 _RETURN_AFTER_JA = re.compile(
@@ -231,15 +239,19 @@ def return_date(text: str, mail: ParsedMail) -> date | None:
         return None
     found = find_dates(text[:2000], mail.date, prefer="future")
     explicit: date | None = None
+    until: date | None = None
     absence_end: date | None = None
     for item in found:
         before = text[max(0, item.start - 40) : item.start]
         after = text[item.end : item.end + 24]
-        if _RETURN_AFTER_JA.match(after) or _RETURN_BEFORE.search(before):
+        if _RETURN_AFTER_JA.match(after) or _BACK_AFTER_EN.match(after) or _RETURN_BEFORE.search(before):
             explicit = explicit or item.value
+        elif _UNTIL_BEFORE.search(before):
+            until = until or item.value
         elif _UNTIL_AFTER_JA.match(after) or _is_through(before, after):
             absence_end = absence_end or _day_after(item)
-    return explicit or absence_end
+    return explicit or until or absence_end
+
 
 
 def _is_through(before: str, after: str) -> bool:

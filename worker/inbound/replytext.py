@@ -155,7 +155,7 @@ def extract_reply(text: str, *, html: str | None = None) -> str:
     return extract_reply_details(text, html=html).text
 
 
-def extract_reply_details(text: str, *, html: str | None = None) -> Reply:
+def extract_reply_details(text: str, *, html: str | None = None, _inner: bool = False) -> Reply:
     """extract_reply, plus the names of what was cut (for the review UI and for tuning)."""
     norm = text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
     lines = _Lines(norm)
@@ -174,10 +174,45 @@ def extract_reply_details(text: str, *, html: str | None = None) -> Reply:
     kept, signature_cuts = _strip_signature(kept)
     cuts.extend(signature_cuts)
     result = _tidy(kept)
+    if name in FORWARD_FORMS and not _inner and _points_below(result):
+        forwarded = extract_reply_details(_without_header_lines(lines.lines[start + 1 :]), _inner=True).text
+        if forwarded:
+            result = f"{result}\n\n{forwarded}" if result else forwarded
+            cuts.append("forwarded_note_kept")
     if not result:
         result = _first_block(lines.lines)
         cuts.append("fallback_first_block")
     return Reply(result, tuple(cuts))
+
+
+# --- a forwarded internal note ---------------------------------------------------------------------------
+
+# "See below from our AP team" / 経理からの回答を転送します: the customer's answer is the forwarded note's words,
+# so they are kept (one level deep: the note's own quoted history is cut as usual).
+FORWARD_FORMS = frozenset({"forwarded", "apple_forwarded"})
+_POINTER_MAX = 300  # characters of new text above the forward: more is the customer's own answer
+_POINTER = re.compile(
+    r"(?i)\b(?:see|read|find|is|are|as)\b[^.\n]{0,40}\bbelow\b|\bbelow\b[^.\n]{0,60}\b(?:from|is|says|said|told)\b|"
+    r"\bforward(?:ed|ing)?\b|\bfyi\b|\bfrom our (?:ap|accounts|finance|payables)\b|"
+    r"転送|下記|以下|のとおり|の通り|回答"
+)
+
+
+def _points_below(new_text: str) -> bool:
+    """New words that only hand over to the forwarded note (or none at all)."""
+    return not new_text.strip() or (len(new_text) <= _POINTER_MAX and bool(_POINTER.search(new_text)))
+
+
+def _header_or_blank(line: str) -> bool:
+    return not line or bool(_FROM_RE.match(line)) or bool(_OTHER_RE.match(line))
+
+
+def _without_header_lines(lines: Sequence[str]) -> str:
+    """The forwarded message's body: its From/Date/Subject/To lines and the blank lines around them dropped."""
+    i = 0
+    while i < len(lines) and _header_or_blank(lines[i].strip()):
+        i += 1
+    return "\n".join(lines[i:])
 
 
 # --- quoted history --------------------------------------------------------------------------------------
