@@ -4,9 +4,10 @@
 Corpora: tests/corpus/train (the labelled replies' training part; held-out mail is never opened) and
 ../shared/corpora (real bounces, vacation replies and charset fixtures), each file read into memory first
 so disk speed does not count;
-plus the synthetic replies of scripts/bench_parse.py. One process, one core. Also reports the time the
-rules alone take (read_intent over each reply's text), and bounce / auto-reply recall on the shared
-corpora's sisimai set.
+plus the synthetic replies of scripts/bench_parse.py. One process, one core. Every corpus is timed twice:
+with the learned model (what dunmail does) and with the rules alone (the baseline of the same run). Also
+reports the time the rules alone take (read_intent over each reply's text), the learned model alone, and
+bounce / auto-reply recall on the shared corpora's sisimai set.
 
     .venv/bin/python scripts/bench_classify.py [--seconds 3] [--json]
 """
@@ -44,12 +45,13 @@ def load(root: Path) -> list[bytes]:
     return [p.read_bytes() for p in files]
 
 
-def rate(mails: list[bytes], seconds: float) -> tuple[float, int]:
-    """Messages per second over repeated passes for at least `seconds`."""
+def rate(mails: list[bytes], seconds: float, *, rules_only: bool = False) -> tuple[float, int]:
+    """Messages per second over repeated passes for at least `seconds` (with the learned model unless rules_only)."""
+    model = None if rules_only else "current"
     done, start = 0, time.perf_counter()
     while True:
         for raw in mails:
-            classify_bytes(raw)
+            classify_bytes(raw, model=model)
         done += len(mails)
         elapsed = time.perf_counter() - start
         if elapsed >= seconds:
@@ -63,6 +65,19 @@ def rules_only_ms(texts: list[str]) -> float:
     start = time.perf_counter()
     for text in texts:
         read_intent(text, date(2026, 3, 4))
+    return (time.perf_counter() - start) * 1000 / max(1, len(texts))
+
+
+def model_only_ms(texts: list[str]) -> float:
+    """Mean milliseconds for the learned model (features, text model, stacker) on one reply's words."""
+    from worker.classify.model import current_model
+
+    model = current_model()
+    if model is None:
+        return 0.0
+    start = time.perf_counter()
+    for text in texts:
+        model.probabilities(text, {}, Intent.OTHER)
     return (time.perf_counter() - start) * 1000 / max(1, len(texts))
 
 
@@ -110,9 +125,17 @@ def main() -> int:
         for raw in mails[:50]:  # warm compiled regexes and lazy imports
             classify_bytes(raw)
         per_second, done = rate(mails, args.seconds)
-        report[name] = {"messages": len(mails), "classified": done, "per_second": round(per_second)}
+        rules_per_second, _ = rate(mails, args.seconds, rules_only=True)  # the baseline, in the same run
+        report[name] = {
+            "messages": len(mails),
+            "classified": done,
+            "per_second": round(per_second),
+            "rules_only_per_second": round(rules_per_second),
+            "model_cost_ratio": round(rules_per_second / per_second, 2),
+        }
     texts = [classify_bytes(raw).reply_text for raw in corpora["synthetic_replies"]]
     report["rules_only_ms_per_reply"] = round(rules_only_ms(texts), 3)
+    report["model_only_ms_per_reply"] = round(model_only_ms(texts), 3)
     report["sisimai"] = sisimai_recall()
     if args.json:
         print(json.dumps(report, ensure_ascii=False))

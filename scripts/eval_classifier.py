@@ -4,9 +4,14 @@
     .venv/bin/python scripts/eval_classifier.py --split train   # the split the classifier may be tuned on
     .venv/bin/python scripts/eval_classifier.py --json          # one JSON document
     .venv/bin/python scripts/eval_classifier.py --show-errors   # also name held-out files it got wrong
+    .venv/bin/python scripts/eval_classifier.py --rules-only    # the rules alone, without the learned model
+    .venv/bin/python scripts/eval_classifier.py --corpus tests/corpus/fresh --split en   # any labelled folder
 
 Prints per-intent precision, recall and F1, macro-F1 per language and overall, a confusion matrix (rows:
-labelled intent, columns: predicted), and how often the promised date of promise_to_pay items is right.
+labelled intent, columns: predicted), how often the promised date of promise_to_pay items is right, the
+reliability of the confidence (accuracy per confidence band) and what acting automatically would do: a
+reply is acted on without a person when its intent is not `other` and its confidence reaches
+classify_min_confidence (0.55 by default, --threshold).
 A report, not a gate: it always exits 0, also when the classifier is missing or crashes on a file.
 """
 
@@ -36,17 +41,20 @@ class Outcome:
     predicted: str
     expected_date: str | None
     predicted_date: str | None
+    confidence: float = 0.0
+    source: str = ""
 
 
-def load_labels(split: str) -> list[dict[str, Any]]:
-    path = CORPUS / split / "labels.jsonl"
+def load_labels(split: str, corpus: Path = CORPUS) -> list[dict[str, Any]]:
+    path = corpus / split / "labels.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def load_classifier() -> Callable[[bytes], Any] | None:
+def load_classifier(rules_only: bool = False, model_path: Path | None = None) -> Callable[[bytes], Any] | None:
     sys.path.insert(0, str(ROOT))
     try:
         from worker.classify.classifier import classify_bytes  # type: ignore[attr-defined, unused-ignore]
+        from worker.classify.model import load
     except ImportError as exc:
         print(
             f"eval_classifier: the classifier is not there yet ({exc}).\n"
@@ -54,27 +62,62 @@ def load_classifier() -> Callable[[bytes], Any] | None:
             file=sys.stderr,
         )
         return None
+    if rules_only:
+        return lambda raw: classify_bytes(raw, model=None)
+    if model_path is not None:
+        chosen = load(model_path)
+        return lambda raw: classify_bytes(raw, model=chosen)
     fn: Callable[[bytes], Any] = classify_bytes
     return fn
 
 
-def run(split: str, classify: Callable[[bytes], Any]) -> list[Outcome]:
+def run(split: str, classify: Callable[[bytes], Any], corpus: Path = CORPUS) -> list[Outcome]:
     outcomes = []
-    for label in load_labels(split):
-        raw = (CORPUS / split / label["file"]).read_bytes()
+    for label in load_labels(split, corpus):
+        raw = (corpus / split / label["file"]).read_bytes()
+        confidence = 0.0
         try:
             result = classify(raw)
             predicted = str(getattr(result.intent, "value", result.intent))
             pdate = result.promised_date.isoformat() if result.promised_date else None
+            confidence = float(result.confidence)
         except Exception as exc:  # a report: one crash is one wrong answer, not the end of the run
             print(f"{label['file']}: classifier raised {type(exc).__name__}: {exc}", file=sys.stderr)
             predicted, pdate = ERROR, None
         outcomes.append(
             Outcome(
-                label["file"], label["language"], label["intent"], predicted, label["promised_date"], pdate
+                label["file"], label["language"], label["intent"], predicted, label.get("promised_date"), pdate,
+                confidence, str(label.get("source") or ""),
             )
         )
     return outcomes
+
+
+BANDS = ((0.0, 0.55), (0.55, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 0.95), (0.95, 1.01))
+
+
+def reliability(outcomes: Sequence[Outcome]) -> list[dict[str, float]]:
+    """Per confidence band: how many replies, and how many of them were read right."""
+    rows = []
+    for low, high in BANDS:
+        inside = [o for o in outcomes if low <= o.confidence < high]
+        right = sum(1 for o in inside if o.expected == o.predicted)
+        rows.append({"from": low, "to": min(high, 1.0), "mails": float(len(inside)), "right": float(right),
+                     "accuracy": right / len(inside) if inside else 0.0})
+    at_least_90 = [o for o in outcomes if o.confidence >= 0.9]
+    rows.append({"from": 0.9, "to": 1.0, "mails": float(len(at_least_90)),
+                 "right": float(sum(1 for o in at_least_90 if o.expected == o.predicted)),
+                 "accuracy": (sum(1 for o in at_least_90 if o.expected == o.predicted) / len(at_least_90))
+                 if at_least_90 else 0.0})
+    return rows
+
+
+def acting(outcomes: Sequence[Outcome], threshold: float) -> dict[str, float]:
+    """What acting without a person would do: share acted on, and the share of those acted on wrongly."""
+    acted = [o for o in outcomes if o.predicted not in ("other", ERROR) and o.confidence >= threshold]
+    wrong = sum(1 for o in acted if o.expected != o.predicted)
+    return {"threshold": threshold, "acted": float(len(acted)), "acted_share": len(acted) / len(outcomes)
+            if outcomes else 0.0, "wrong": float(wrong), "wrong_share": wrong / len(acted) if acted else 0.0}
 
 
 def per_intent(outcomes: Sequence[Outcome]) -> dict[str, dict[str, float]]:
@@ -117,8 +160,16 @@ def date_accuracy(outcomes: Sequence[Outcome]) -> dict[str, float]:
     }
 
 
-def report(split: str, outcomes: Sequence[Outcome], seconds: float) -> dict[str, Any]:
+def report(split: str, outcomes: Sequence[Outcome], seconds: float, threshold: float = 0.55) -> dict[str, Any]:
     doc: dict[str, Any] = {"split": split, "mails": len(outcomes), "seconds": round(seconds, 3)}
+    doc["reliability"] = reliability(outcomes)
+    doc["acting"] = acting(outcomes, threshold)
+    doc["by_source"] = {
+        source: {"mails": len(part), "macro_f1": macro_f1(per_intent(part)),
+                 "accuracy": sum(o.expected == o.predicted for o in part) / len(part)}
+        for source in sorted({o.source for o in outcomes})
+        for part in [[o for o in outcomes if o.source == source]]
+    }
     for scope in ("all", "en", "ja"):
         chosen = [o for o in outcomes if scope == "all" or o.language == scope]
         stats = per_intent(chosen)
@@ -154,6 +205,16 @@ def print_readable(doc: dict[str, Any]) -> None:
             )
         d = part["promised_date"]
         print(f"promised date right: {int(d['correct'])}/{int(d['items'])} ({d['accuracy']:.3f})")
+    print("\nconfidence band   mails  right  accuracy")
+    for row in doc["reliability"]:
+        label = f"{row['from']:.2f}-{row['to']:.2f}" if row is not doc["reliability"][-1] else ">= 0.90 (all)"
+        print(f"{label:<16}{int(row['mails']):>7}{int(row['right']):>7}{row['accuracy']:>10.3f}")
+    a = doc["acting"]
+    print(f"acted on without a person (not other, confidence >= {a['threshold']}): {int(a['acted'])} "
+          f"({a['acted_share']:.1%}), of them wrong {int(a['wrong'])} ({a['wrong_share']:.1%})")
+    if len(doc["by_source"]) > 1:
+        print("\nby source: " + "; ".join(f"{k or '-'} {v['macro_f1']:.3f} ({v['mails']})"
+                                        for k, v in doc["by_source"].items()))
     matrix = doc["all"]["confusion"]
     columns = list(next(iter(matrix.values())).keys())
     short = {c: c[:7] for c in columns}
@@ -173,7 +234,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--split", choices=("train", "heldout"), default="heldout")
+    parser.add_argument("--split", default="heldout", help="a folder under --corpus: train, heldout, …")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="folder holding the split folders")
+    parser.add_argument("--rules-only", action="store_true", help="judge the rules without the learned model")
+    parser.add_argument("--model", type=Path, help="judge this model file instead of the one in use")
+    parser.add_argument("--threshold", type=float, default=0.55, help="classify_min_confidence to judge acting by")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
     parser.add_argument(
         "--show-errors",
@@ -181,15 +246,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="list misclassified files also for heldout (the held-out split is for reporting, not tuning)",
     )
     args = parser.parse_args(argv)
-    classify = load_classifier()
+    classify = load_classifier(args.rules_only, args.model)
     if classify is None:
         if args.json:
             print(json.dumps({"split": args.split, "error": "classifier not available"}))
         return 0
     started = time.perf_counter()
-    outcomes = run(args.split, classify)
-    doc = report(args.split, outcomes, time.perf_counter() - started)
-    if args.split == "heldout" and not args.show_errors:
+    outcomes = run(args.split, classify, args.corpus)
+    doc = report(args.split, outcomes, time.perf_counter() - started, args.threshold)
+    if args.split != "train" and not args.show_errors:
         doc["misclassified"] = len(doc["misclassified"])
     if args.json:
         print(json.dumps(doc, ensure_ascii=False, indent=2))

@@ -15,7 +15,7 @@ def test_example_file_loads_with_its_documented_values() -> None:
     s = load_settings(Path("config/dunmail.example.toml"))
     assert s.smtp_port == 8025
     assert s.default_policy == "default"
-    assert s.classify_min_confidence == 0.55
+    assert s.classify_min_confidence == 0.8
 
 
 def test_environment_overrides_the_file(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.mailfactory import attachment, mail, multipart, part
 from tests.support.tnef import winmail_dat
-from worker.classify.classifier import classify_bytes
+from worker.classify.classifier import LOW_CONFIDENCE, classify_bytes
 from worker.domain import Intent
 from worker.inbound.mime import parse_mail
 
@@ -29,10 +29,12 @@ def test_the_files_inside_winmail_dat_are_attachments() -> None:
 
 
 def test_a_payment_proof_inside_winmail_dat_counts_as_one() -> None:
-    """"Please find attached" says nothing alone; the remittance advice inside winmail.dat says paid."""
+    """"Please find attached" says too little to act on alone; the remittance advice inside winmail.dat says paid."""
     dat = winmail_dat([("Remittance_Advice.pdf", PDF)])
-    assert classify_bytes(_outlook_reply("Please find attached.", dat)).intent is Intent.PAID
-    assert classify_bytes(_outlook_reply("Please find attached.", winmail_dat([]))).intent is not Intent.PAID
+    with_advice = classify_bytes(_outlook_reply("Please find attached.", dat))
+    assert with_advice.intent is Intent.PAID and with_advice.confidence >= LOW_CONFIDENCE
+    alone = classify_bytes(_outlook_reply("Please find attached.", winmail_dat([])))
+    assert alone.intent is not Intent.PAID or alone.confidence < LOW_CONFIDENCE  # a person looks
 
 
 def test_japanese_outlook_names_come_out_right() -> None:

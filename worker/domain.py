@@ -93,6 +93,8 @@ class Classification:
     original_message_id: str | None = None  # for bounces: the Message-ID of the mail that failed
     return_date: date | None = None  # for auto-replies: when the person is back
     reasons: tuple[str, ...] = ()  # names of the rules that fired, for the review UI
+    why: tuple[str, ...] = ()  # the sentences that decided the intent, for a person
+    alternatives: tuple[tuple[Intent, float], ...] = ()  # the top two intents and their probability
 
     def contract(self, file: str) -> dict[str, object]:
         """The JSON object `dunmail classify --json` prints for one file."""
@@ -105,6 +107,7 @@ class Classification:
             "reply_text": self.reply_text,
             "invoice_refs": list(self.invoice_refs),
             "bounce_recipients": list(self.bounce_recipients),
+            "why": list(self.why),
         }
 
 

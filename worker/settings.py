@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     tick_batch_size: int = Field(default=500, ge=1)
     send_uncertain_after_seconds: float = Field(default=600.0, gt=0)
     # classification
-    classify_min_confidence: float = Field(default=0.55, ge=0, le=1)
+    classify_min_confidence: float = Field(default=0.8, ge=0, le=1)
     # logs
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"

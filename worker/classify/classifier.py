@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import Literal
 
 import structlog
 
@@ -23,6 +25,7 @@ from worker.classify.automatic import Automatic, detect_automatic
 from worker.classify.dates import FoundDate, Prefer, find_dates, lower_keeping_length
 from worker.classify.entities import find_amounts, find_invoice_refs
 from worker.classify.language import detect_language
+from worker.classify.model import IntentModel, current_model
 from worker.classify.rules import (
     SAID,
     Document,
@@ -43,7 +46,7 @@ log = structlog.get_logger(__name__)
 
 # Below this the caller sends the reply to a person instead of acting on it (settings.classify_min_confidence
 # defaults to the same value).
-LOW_CONFIDENCE = 0.55
+LOW_CONFIDENCE = 0.8
 NOTHING_SAID = 0.3  # confidence of "other" when no rule fired at all
 SUBJECT_WEIGHT = 0.8  # a subject the customer wrote counts a little less than the body
 ATTACHMENT_WEIGHT = 0.75  # "remittance.pdf" hints at a payment but is not a sentence
@@ -101,18 +104,36 @@ _PROOF_NAME = re.compile(
 )
 
 
-def classify(mail: ParsedMail) -> Classification:
-    """What one parsed reply means (see the module docstring)."""
+@dataclass(frozen=True)
+class Reading:
+    """What the rules make of a reply, before the learned model weighs in (also what training reads)."""
+
+    reply: str  # the customer's new words, whole
+    body: str  # the part the rules and the model read
+    subject: str  # the subject when the customer wrote it, else ""
+    language: str
+    reference: datetime
+    automatic: Automatic | None
+    verdict: Verdict | None  # None when the mail is a bounce or an auto-reply by its structure
+
+    @property
+    def model_text(self) -> str:
+        """What the learned model reads: the customer's own subject and words."""
+        return f"{self.subject}\n{self.body}" if self.subject else self.body
+
+
+def read_rules(mail: ParsedMail) -> Reading:
+    """The reply's words and the rules' verdict on them (no verdict for structural bounces/auto-replies)."""
     from worker.inbound.replytext import extract_reply
 
     reply = extract_reply(mail.text, html=mail.html).strip()
     automatic = detect_automatic(mail, reply=reply)  # reads the same reply: extracted once
     reference = _reference(mail)
-    if automatic is not None and not automatic.words_only:
-        return _automatic(mail, automatic, reply, reference)
     body = reply[:MAX_REPLY_CHARS]
     subject = _fresh_subject(mail.subject)
     language = detect_language(body or subject)
+    if automatic is not None and not automatic.words_only:
+        return Reading(reply, body, subject, language, reference, automatic, None)
     verdict = read_intent(
         body,
         reference,
@@ -120,27 +141,66 @@ def classify(mail: ParsedMail) -> Classification:
         subject=subject,
         attachment_names=[a.filename for a in mail.attachments if a.filename],
     )
-    if automatic is not None and (verdict.intent is Intent.OTHER or verdict.confidence < SAID):
-        return _automatic(mail, automatic, reply, reference)  # only the words said so, and nothing else
+    return Reading(reply, body, subject, language, reference, automatic, verdict)
+
+
+def classify(mail: ParsedMail, *, model: IntentModel | Literal["current"] | None = "current") -> Classification:
+    """What one parsed reply means (see the module docstring). `model` None decides by the rules alone."""
+    reading = read_rules(mail)
+    if reading.verdict is None:
+        assert reading.automatic is not None
+        return _automatic(mail, reading.automatic, reading.reply, reading.reference)
+    chosen = current_model() if model == "current" else model
+    verdict = weigh(reading, chosen)
+    if verdict.intent is Intent.AUTO_REPLY:  # the model read an out-of-office without its headers
+        found = reading.automatic or Automatic("auto_reply", reason="model:auto_reply", words_only=True)
+        return replace(_automatic(mail, found, reading.reply, reading.reference),
+                       confidence=round(verdict.confidence, 3), alternatives=verdict.alternatives)
+    if chosen is None and reading.automatic is not None and (
+        verdict.intent is Intent.OTHER or verdict.confidence < SAID
+    ):
+        return _automatic(mail, reading.automatic, reading.reply, reading.reference)  # only the words said so
+    body, reference, language = reading.body, reading.reference, reading.language
     promised = _date_of(verdict, body, reference, language)
     return Classification(
         intent=verdict.intent,
         confidence=round(verdict.confidence, 3),
         language=language,
-        reply_text=reply,
+        reply_text=reading.reply,
         promised_date=promised,
         invoice_refs=tuple(find_invoice_refs(f"{mail.subject}\n{body}")),
         amounts=tuple(find_amounts(body)),
         reasons=verdict.reasons,
+        why=verdict.why,
+        alternatives=verdict.alternatives,
     )
 
 
-def classify_bytes(raw: bytes) -> Classification:
+def weigh(reading: Reading, model: IntentModel | None) -> Verdict:
+    """The rules' verdict weighed by the learned model: its stacked probability decides, and is the confidence.
+
+    The model also weighs the out-of-office detector's reading of words without headers (a person
+    announcing their own leave is not an auto-reply). Without a model the rules' verdict stands."""
+    verdict = reading.verdict
+    assert verdict is not None
+    if model is None:
+        return verdict
+    probs = model.probabilities(
+        reading.model_text, verdict.scores, verdict.intent, automatic=reading.automatic is not None
+    )
+    ranked = sorted(probs, key=lambda i: -probs[i])
+    best = ranked[0]
+    alternatives = tuple((i, round(probs[i], 3)) for i in ranked[:2])
+    reasons = (*(verdict.reasons if best is verdict.intent else ()), f"model:{best.value}")
+    return replace(verdict, intent=best, confidence=probs[best], alternatives=alternatives, model_reasons=reasons)
+
+
+def classify_bytes(raw: bytes, *, model: IntentModel | Literal["current"] | None = "current") -> Classification:
     """Parse and classify; never raises. An unreadable mail is `other` with confidence 0."""
     from worker.inbound.mime import parse_mail
 
     try:
-        return classify(parse_mail(raw))
+        return classify(parse_mail(raw), model=model)
     except MailParseError as exc:
         return _unreadable(f"parse_failed:{exc}")
     except Exception as exc:  # the catch-all at the edge: a person reads the raw mail instead
@@ -209,17 +269,8 @@ def make_document(text: str, reference: datetime | date, lang: Language, *, weig
 
 
 def _date_of(verdict: Verdict, body: str, reference: datetime | date, language: str) -> date | None:
-    """The date in the sentence that said the intent most strongly; else the reply's first fitting date.
-
-    Looking in the deciding sentence first keeps a date from a leftover quote or an invoice date elsewhere
-    in the reply from becoming the promise."""
-    mine = sorted(
-        (h for h in verdict.hits if h.intent == verdict.intent and h.dated), key=lambda h: -h.weight
-    )
-    for hit in mine:
-        found = promised_date(hit.context, reference, verdict.intent, language=language)
-        if found is not None:
-            return found
+    """The date the reply's words give for its intent, read over the whole reply (see _first_promise_date:
+    where a date stands decides whether it is the day of payment, not which sentence a rule fired in)."""
     return promised_date(body, reference, verdict.intent, language=language)
 
 
@@ -241,15 +292,83 @@ def promised_date(
         return None
     if intent is Intent.PAID:
         return _last_on_or_before(found, _day(reference))
-    return _first_promise_date(found, _day(reference))
+    return _first_promise_date(found, _day(reference), join_lines(text, language))
 
 
-def _first_promise_date(found: Sequence[FoundDate], today: date) -> date | None:
+def _first_promise_date(found: Sequence[FoundDate], today: date, text: str = "") -> date | None:
+    """The day a promise names, read from where each date stands in the text:
+
+    - a date that is not the payment's is dropped: a closing day (20日締め), the day an invoice was received
+      or booked, a holiday or a day off given as the reason ("the 23rd is a holiday", "on leave from
+      tomorrow"), and the first end of a range ("between the 10th and 15th", 1日から3日の間);
+    - of the rest, the last one standing next to a payment word (pay, transfer, run, 振込, 支払, 入金 …)
+      — people give the rule first and the day last ("due on the 31st, a Sunday, so we pay on the 29th");
+    - else the first deadline ("by …", …まで), else the first future date.
+    """
     future = [f for f in found if f.value >= today]
+    if text:
+        future = _payment_days(future, lower_keeping_length(text))
     if not future:
         return None
+    anchored = [f for f in future if _near_payment_word(text, f)] if text else []
+    if anchored:
+        return anchored[-1].value
     deadlines = [f for f in future if f.deadline]
     return (deadlines or future)[0].value
+
+
+# After a date: it is a closing day, a receipt or booking day, a holiday or day off — not the day paid.
+_NOT_PAY_DAY_AFTER = re.compile(
+    r"^\s?(?:[(（][^)）]{1,4}[)）])?\s?(?:分|の?締め|〆|締|に?受領|に?受け取|に?計上|に?納品|付け?の?請求|"
+    r"(?:は|が)[^。、\n]{0,8}(?:祝日|休日|休み|休業|日曜|土曜|不在|連休)|から[^。、\n]{0,6}(?:休み|休暇|不在|出張|夏休|お盆|連休)|"
+    r",? (?:is|falls on|being) (?:a )?(?:holiday|sunday|saturday|bank holiday|weekend))"
+)
+# Before a date: leave or absence starting then, a receipt or invoice date.
+_NOT_PAY_DAY_BEFORE = re.compile(
+    r"(?:leave|holiday|vacation|off|away|travell?ing|out of (?:the )?office)(?: from| starting| until| till)?\s*"
+    r"(?:on\s+)?$|(?:received|dated|issued|invoiced)(?: on| it on)?\s*$|(?:ends?|closes?|cut-?off)(?: on)?\s*$"
+)
+# The first end of a range: "X から Y", "X to Y", "between X and Y", "X–Y", "X or Y".
+_RANGE_AFTER = re.compile(r"^\s?(?:[(（][^)）]{1,3}[)）])?\s?(?:から|～|〜|~|–|-|to |and |or |through |thru )\s?")
+_PAYMENT_WORD = re.compile(
+    r"pa(?:y|id|ying|yment)|transfer|wire|remit|settle|send|sent|run|release|clear|"
+    r"振込|振り込|振替|支払|払|入金|送金|決済|処理"
+)
+_NEAR = 24  # characters between a date and its payment word, either side
+
+
+# Before a date, weaker: the day someone is back or busy until. It is the payment day only when nothing
+# else is ("I'll pay it the day I get back, Monday 14th"), so it is dropped only if another date remains.
+_BACK_BEFORE = re.compile(
+    r"(?:back|return(?:ing|s)?)(?: in the [a-z]+| at (?:my|the) desk| to the office| in (?:the )?office)?(?: on)?\s*$|"
+    r"(?:till|until|til)\s*$"
+)
+
+
+def _payment_days(found: Sequence[FoundDate], lowered: str) -> list[FoundDate]:
+    kept: list[FoundDate] = []
+    back: list[FoundDate] = []
+    for i, f in enumerate(found):
+        after = lowered[f.end : f.end + 24]
+        before = lowered[max(0, f.start - 30) : f.start]
+        if _NOT_PAY_DAY_AFTER.match(after) or _NOT_PAY_DAY_BEFORE.search(before):
+            continue
+        nxt = found[i + 1] if i + 1 < len(found) else None
+        if nxt is not None and nxt.start - f.end <= 12 and _RANGE_AFTER.match(lowered[f.end : nxt.start + 1]):
+            continue  # a range's first end: the later one stands for it
+        (back if _BACK_BEFORE.search(before) and not f.deadline else kept).append(f)
+    return kept or back
+
+
+def _near_payment_word(text: str, f: FoundDate) -> bool:
+    """A payment word within _NEAR characters of the date, in the same sentence."""
+    lowered = lower_keeping_length(text)
+    before = _SENTENCE_END.split(lowered[max(0, f.start - _NEAR) : f.start])[-1]
+    after = _SENTENCE_END.split(lowered[f.end : f.end + _NEAR])[0]
+    return bool(_PAYMENT_WORD.search(before) or _PAYMENT_WORD.search(after))
+
+
+_SENTENCE_END = re.compile(r"[。！？!?\n]|\.(?:\s|$)")
 
 
 def _last_on_or_before(found: Sequence[FoundDate], today: date) -> date | None:

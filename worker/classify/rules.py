@@ -183,12 +183,22 @@ class Verdict:
     confidence: float
     scores: dict[Intent, float] = field(default_factory=dict)
     hits: tuple[Hit, ...] = ()
+    alternatives: tuple[tuple[Intent, float], ...] = ()  # the top intents with their probability (model)
+    model_reasons: tuple[str, ...] | None = None  # set when the learned model weighed the verdict
 
     @property
     def reasons(self) -> tuple[str, ...]:
         """Names of the rules that voted for the decided intent, strongest first, each once."""
+        if self.model_reasons is not None:
+            return self.model_reasons
         mine = sorted((h for h in self.hits if h.intent == self.intent), key=lambda h: -h.weight)
         return tuple(dict.fromkeys(h.rule for h in mine))
+
+    @property
+    def why(self) -> tuple[str, ...]:
+        """The sentences that said the decided intent, strongest first (at most three), for a person."""
+        mine = sorted((h for h in self.hits if h.intent == self.intent and h.context), key=lambda h: -h.weight)
+        return tuple(dict.fromkeys(" ".join(h.context.split())[:300] for h in mine))[:3]
 
 
 def run_rules(rules: Sequence[Rule], doc: Document, lang: Language) -> list[Hit]:

@@ -250,13 +250,17 @@ def reclassify(session: Session, mail_id: int, intent: Intent, *, actor: str, re
     return mail
 
 
+def corrected_mails(session: Session) -> list[Mail]:
+    """Every inbound mail whose intent a reviewer corrected, oldest first."""
+    mails = session.scalars(select(Mail).where(Mail.direction == "in").order_by(Mail.id))
+    return [mail for mail in mails if (mail.analysis or {}).get("corrected_intent")]
+
+
 def feedback_rows(session: Session) -> list[dict[str, Any]]:
     """Every corrected label, for the classifier's corpus: one JSON-able row per mail."""
     rows = []
-    for mail in session.scalars(select(Mail).where(Mail.direction == "in").order_by(Mail.id)):
-        corrected = (mail.analysis or {}).get("corrected_intent")
-        if not corrected:
-            continue
+    for mail in corrected_mails(session):
+        corrected = mail.analysis["corrected_intent"]
         rows.append({
             "mail_id": mail.id,
             "message_id": mail.message_id,
