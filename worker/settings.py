@@ -81,8 +81,12 @@ class Settings(BaseSettings):
     tick_interval_seconds: float = Field(default=60.0, gt=0)
     tick_batch_size: int = Field(default=500, ge=1)
     send_uncertain_after_seconds: float = Field(default=600.0, gt=0)
-    # classification
+    # classification and trust (README: "Security: what is trusted and why")
     classify_min_confidence: float = Field(default=0.55, ge=0, le=1)
+    authserv_id: str | None = None  # our receiving server's Authentication-Results id; unset = no header trusted
+    promise_horizon_days: int = Field(default=60, ge=1, le=3660)  # later promised/return dates go to a person
+    # the review app
+    trusted_proxies: list[str] = []  # IPs / CIDR networks whose X-Forwarded-For is believed; none by default
     # logs
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
