@@ -14,6 +14,10 @@ evidence a stranger cannot produce:
                                    on this case AND comes from a mailer-daemon / null sender
     a token that does not verify   never                                                    hold + review
 
+Forwarded invoices (intake) follow the same rule: a forward from an allowed sender opens cases only
+with our server's DMARC pass for the From domain (`judge_forwarder`); otherwise its invoices wait in
+review. Intake never adds a new address to an existing customer without a person confirming it.
+
 "hold + review" means: the case goes to needs_review (no further reminder until a person decides)
 and a review item says why the mail was not trusted. An unverified out-of-office postpones nothing
 and an unverified bounce invalidates no contact; both still open a review item. `judge` is
@@ -89,6 +93,18 @@ def judge(e: Evidence) -> Trust:
     verdict = "no DMARC result" if e.dmarc is None else f"DMARC {e.dmarc}"
     return Trust(False, "no_dmarc_pass", f"placed by {placed}; {e.from_addr} is a contact but our mail server "
                                          f"gave {verdict} for {domain}, so the From address is not proven")
+
+
+def judge_forwarder(from_addr: str, *, allowed: bool, dmarc: str | None) -> Trust:
+    """May a mail to the intake address open cases by itself? Allowed sender AND aligned DMARC pass."""
+    domain = from_addr.rpartition("@")[2] or "(no domain)"
+    if not allowed:
+        return Trust(False, "not_allowed", f"{from_addr or 'an unknown sender'} is not an allowed intake sender")
+    if dmarc != "pass":
+        verdict = "no DMARC result" if dmarc is None else f"DMARC {dmarc}"
+        return Trust(False, "no_dmarc_pass", f"{from_addr} is an allowed sender, but our mail server gave {verdict} "
+                                             f"for {domain}, so the From address is not proven")
+    return Trust(True, "dmarc_forwarder", f"an allowed sender, DMARC pass for {domain}")
 
 
 def gather(session: Session, case: Case, mail: ParsedMail, result: Classification, placement: Placement,
