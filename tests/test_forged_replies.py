@@ -22,7 +22,7 @@ from worker import ledger
 from worker.classify.classifier import classify
 from worker.db.engine import transaction
 from worker.db.models import Case, Contact, Customer, Mail, ReviewItem
-from worker.domain import Classification, Intent
+from worker.domain import CaseState, Classification, Intent
 from worker.inbound.message import ParsedMail
 from worker.inbound.mime import parse_mail
 from worker.inbound.process import Classifier, Pipeline, process_inbound
@@ -284,6 +284,19 @@ def test_forged_token_is_held(engine: Engine, world: World) -> None:
     mail_id = run(engine, reply(to="ar+aaaaaaaaaaaaaaaaaaaaaaaaaaaaa@dunmail.example", auth=(AR_PASS,)),
                   fixed(Intent.PAID))
     assert_no_change_without_review(engine, world, before, mail_id, "does not verify")
+
+
+def test_forged_reply_on_a_paused_case_keeps_its_state(engine: Engine, world: World) -> None:
+    """18. A stranger's 'we paid' on a disputed case: the case stays disputed (not even moved to
+    needs_review), and a person is told."""
+    with transaction(engine) as s:
+        case = s.get(Case, world.case_id)
+        assert case is not None
+        ledger.transition(s, case, CaseState.DISPUTED, actor="test", reason="seeded dispute")
+    before = snapshot(engine, world.case_id)
+    mail_id = run(engine, reply(sender="mallory@evil.example", subject="Re: INV-77"), fixed(Intent.PAID))
+    assert snapshot(engine, world.case_id) == before
+    assert any("stays disputed" in i.summary for i in reviews_for(engine, mail_id))
 
 
 # --- the honest paths still act ----------------------------------------------------------------------

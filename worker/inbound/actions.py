@@ -149,10 +149,15 @@ def _untrusted(ctx: ActContext, trust: Trust) -> str:
         ledger.open_review(ctx.session, ReviewKind.BOUNCE if intent == Intent.BOUNCE else ReviewKind.UNCLEAR,
                            case=ctx.case, mail=ctx.mail, summary=f"unverified {what} — {trust.why}", **data)
         return ctx.case.state
-    why = f"not acted on (looks like {intent.value}): {trust.why}; chasing held until a person decides"
-    _move(ctx, CaseState.NEEDS_REVIEW, why)
+    if CaseState(ctx.case.state).chases:  # hold the next reminder; a paused case keeps its state
+        why = f"not acted on (looks like {intent.value}): {trust.why}; chasing held until a person decides"
+        _move(ctx, CaseState.NEEDS_REVIEW, why)
+    else:
+        why = f"not acted on (looks like {intent.value}): {trust.why}; the case stays {ctx.case.state}"
+        ledger.record_event(ctx.session, ctx.case, "reply_unverified", actor=ledger.CUSTOMER, mail=ctx.mail,
+                            reason=why, **data)
     ledger.open_review(ctx.session, ReviewKind.UNCLEAR, case=ctx.case, mail=ctx.mail, summary=why, **data)
-    return CaseState.NEEDS_REVIEW.value
+    return ctx.case.state
 
 
 def _move(ctx: ActContext, state: CaseState, why: str, **kwargs: object) -> None:
