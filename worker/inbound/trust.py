@@ -19,9 +19,9 @@ with our server's DMARC pass for the From domain (`judge_forwarder`); otherwise 
 review. Intake never adds a new address to an existing customer without a person confirming it.
 
 "hold + review" means: a case on the ladder goes to needs_review (no further reminder until a person
-decides; a case already paused keeps its state) and a review item says why the mail was not trusted. An unverified out-of-office postpones nothing
-and an unverified bounce invalidates no contact; both still open a review item. `judge` is
-side-effect free; `gather` only reads.
+decides; a case already paused keeps its state) and a review item says why the mail was not trusted.
+An unverified out-of-office postpones nothing and an unverified bounce invalidates no contact; both
+still open a review item. `judge` is side-effect free; `gather` only reads.
 """
 
 from __future__ import annotations
