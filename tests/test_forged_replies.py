@@ -299,6 +299,15 @@ def test_forged_reply_on_a_paused_case_keeps_its_state(engine: Engine, world: Wo
     assert any("stays disputed" in i.summary for i in reviews_for(engine, mail_id))
 
 
+def test_a_second_author_in_from_voids_the_dmarc_pass(engine: Engine, world: World) -> None:
+    """19. 'From: ap@acme.example, mallory@evil.example' with a pass for acme.example: DMARC vouches for one
+    author, so a mail with two proves nothing."""
+    before = snapshot(engine, world.case_id)
+    mail_id = run(engine, reply(sender=f"{CONTACT}, mallory@evil.example", subject="Re: INV-77", auth=(AR_PASS,)),
+                  fixed(Intent.PAID))
+    assert_no_change_without_review(engine, world, before, mail_id, "no DMARC result")
+
+
 # --- the honest paths still act ----------------------------------------------------------------------
 
 def test_token_reply_acts(engine: Engine, world: World) -> None:

@@ -27,6 +27,7 @@ still open a review item. `judge` is side-effect free; `gather` only reads.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email.utils import getaddresses
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -119,10 +120,21 @@ def gather(session: Session, case: Case, mail: ParsedMail, result: Classificatio
         intent=result.intent,
         from_addr=sender,
         sender_is_contact=contact is not None,
-        dmarc=auth.dmarc_for(sender.rpartition("@")[2]) if "@" in sender else None,
+        dmarc=auth.dmarc_for(sender.rpartition("@")[2]) if "@" in sender and _one_author(mail) else None,
         dsn_of_our_mail=_names_our_mail(session, case.id, result.original_message_id),
         from_mailer_daemon=_from_mailer_daemon(mail),
     )
+
+
+def _one_author(mail: ParsedMail) -> bool:
+    """DMARC speaks for one From address; a mail with several authors (or none readable) proves none."""
+    values = [str(v) for v in mail.message.get_all("From") or []]
+    if len(values) != 1:
+        return False
+    try:
+        return len([a for _, a in getaddresses(values) if a]) == 1
+    except Exception:  # a From header the stdlib cannot read proves nothing either
+        return False
 
 
 def _names_our_mail(session: Session, case_id: int, message_id: str | None) -> bool:
