@@ -105,6 +105,10 @@ asyncio.run(main())
 SECRET = b"bench-secret-key-0123456789abcdef"
 
 
+def _mid(case_id: int, stage: str) -> str:
+    return make_message_id(case_id, stage, "dunmail.example", secret=SECRET)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -135,9 +139,8 @@ def _compose_and_send_range(composer: Composer, port: int, numbers: range, reuse
         msg = build_reminder(rendered, from_addr="billing@dunmail.example", from_name="Accounts Receivable",
                              to=[f"ap{k}@customer.example"], cc=[],
                              reply_to=reply_address(k + 1, SECRET, domain="dunmail.example"),
-                             message_id=make_message_id(k + 1, "reminder_2", "dunmail.example"),
-                             in_reply_to=make_message_id(k + 1, "reminder_1", "dunmail.example"),
-                             references=[make_message_id(k + 1, "reminder_1", "dunmail.example")],
+                             message_id=_mid(k + 1, "reminder_2"), in_reply_to=_mid(k + 1, "reminder_1"),
+                             references=[_mid(k + 1, "reminder_1")],
                              case_id=k + 1, stage="reminder_2", extra_headers={})
         sender.send(msg, sender="billing@dunmail.example", recipients=[f"ap{k}@customer.example"])
     sender.close()
@@ -148,7 +151,7 @@ def server_ceiling(composer: Composer, port: int, n: int, threads: int) -> float
     rendered = composer.render("reminder_2", preview_context("ja"))
     msg = build_reminder(rendered, from_addr="billing@dunmail.example", from_name="Accounts Receivable",
                          to=["ap@customer.example"], cc=[], reply_to="ar@dunmail.example",
-                         message_id=make_message_id(1, "reminder_2", "dunmail.example"), in_reply_to=None,
+                         message_id=_mid(1, "reminder_2"), in_reply_to=None,
                          references=[], case_id=1, stage="reminder_2", extra_headers={})
     data = wire_bytes(msg)
 

@@ -32,7 +32,8 @@ def _build(rendered, case_id: int = 7, stage: str = "reminder_1"):  # type: igno
     return build_reminder(rendered, from_addr="billing@dunmail.example", from_name="経理部",
                           to=["keiri@kitayama.example"], cc=[], reply_to=reply_address(case_id, SECRET,
                                                                                        domain="dunmail.example"),
-                          message_id=make_message_id(case_id, stage, "dunmail.example"), in_reply_to=None,
+                          message_id=make_message_id(case_id, stage, "dunmail.example", secret=SECRET),
+                          in_reply_to=None,
                           references=[], case_id=case_id, stage=stage, extra_headers={})
 
 
@@ -127,8 +128,19 @@ def test_reply_tokens_cannot_be_forged_or_moved() -> None:
 
 def test_message_id_is_stable_per_case_and_stage() -> None:
     """A retried send reuses the same Message-ID, so it can be recognised and threaded."""
-    assert make_message_id(5, "reminder_2", "d.example") == make_message_id(5, "reminder_2", "d.example")
-    assert make_message_id(5, "reminder_2", "d.example") != make_message_id(5, "reminder_3", "d.example")
+    mid = make_message_id(5, "reminder_2", "d.example", secret=SECRET)
+    assert mid == make_message_id(5, "reminder_2", "d.example", secret=SECRET)
+    assert mid != make_message_id(5, "reminder_3", "d.example", secret=SECRET)
+
+
+def test_message_id_cannot_be_guessed_without_the_key() -> None:
+    """Issue 12: the Message-ID names neither case nor stage and depends on the signing key, so a forged
+    In-Reply-To cannot be built from a case number."""
+    mid = make_message_id(5, "reminder_2", "d.example", secret=SECRET)
+    assert mid.startswith("<r.") and mid.endswith("@d.example>")
+    assert "reminder" not in mid
+    assert mid != make_message_id(5, "reminder_2", "d.example", secret=b"another key" * 3)
+    assert len(mid.partition("@")[0]) >= 3 + 32  # 160 bits of MAC in base32
 
 
 def test_threading_headers_chain_earlier_reminders() -> None:
@@ -165,7 +177,7 @@ def test_wire_form_is_byte_for_byte_what_the_standard_library_writes(name: str, 
     """wire_bytes takes shortcuts (short ASCII headers written as they are, bodies written whole); the stock
     compat32 generator writes the very same bytes, long folded headers and Japanese included."""
     rendered = COMPOSER.render(name, preview_context(lang))
-    refs = [make_message_id(7, stage, "dunmail.example") for stage in NAMES]
+    refs = [make_message_id(7, stage, "dunmail.example", secret=SECRET) for stage in NAMES]
     msg = _reminder(rendered, refs, {"X-Customer": "株式会社北山商事 " * 6, "X-Note": "a  b\tc " * 15})
     assert wire_bytes(msg) == msg.as_bytes(policy=compat32.clone(linesep="\r\n"))
 

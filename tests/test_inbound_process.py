@@ -141,10 +141,15 @@ def test_unplaced_reply_goes_to_review_unattached(engine: Engine) -> None:
 
 
 def test_bounce_flags_contacts_and_case(engine: Engine) -> None:
-    """A permanent bounce marks the failed contact invalid and the case contact_invalid."""
+    """A permanent bounce from the mailer-daemon naming a reminder we sent marks the failed contact invalid
+    and the case contact_invalid."""
     case_id = _case(engine)
+    with transaction(engine) as s:
+        s.add(Mail(case_id=case_id, direction="out", status="sent", send_key=f"case:{case_id}:reminder_1",
+                   stage="reminder_1", message_id="r.ourkeyedid@dunmail.example"))
     process_inbound(engine, _reply(engine, sender="mailer-daemon@mx.example"),
-                    fixed(Intent.BOUNCE, bounce_recipients=("ap@acme.example",), bounce_permanent=True))
+                    fixed(Intent.BOUNCE, bounce_recipients=("ap@acme.example",), bounce_permanent=True,
+                          original_message_id="r.ourkeyedid@dunmail.example"))
     assert _state(engine, case_id) == "contact_invalid"
     with transaction(engine) as s:
         assert s.scalars(select(Contact.invalid_reason)).one() is not None

@@ -25,10 +25,13 @@ from worker.inbound.watch import WatchOptions, watch
 from worker.intake.route import make_router
 from worker.settings import load_settings
 
+OURS = "mx.acme.example"
+AUTHENTICATED = f"Authentication-Results: {OURS}; dkim=pass header.d=acme.example; dmarc=pass header.from=acme.example"
+
 
 def _pipeline(**settings_changes: object) -> Pipeline:
     settings = load_settings(intake_address="invoices@acme.example", intake_allowed_senders=["@acme.example"],
-                             **settings_changes)
+                             **{"authserv_id": OURS, **settings_changes})
 
     def must_not_classify(mail: object) -> Classification:
         raise AssertionError("an intake mail must not be classified as a reply")
@@ -37,7 +40,9 @@ def _pipeline(**settings_changes: object) -> Pipeline:
                     min_confidence=0.5, promise_grace_days=lambda p: 2, route_other=make_router(settings))
 
 
-def _feed(engine: Engine, raw: bytes, **settings_changes: object) -> int:
+def _feed(engine: Engine, raw: bytes, *, authenticated: bool = True, **settings_changes: object) -> int:
+    """Store and process one intake mail; `authenticated` puts our server's DMARC pass on top of it."""
+    raw = AUTHENTICATED.encode() + b"\r\n" + raw if authenticated else raw
     with transaction(engine) as s:
         mail_id = store_inbound(s, raw, mailbox="intake")[0].id
     assert process_inbound(engine, mail_id, _pipeline(**settings_changes)).status == "processed"
@@ -110,7 +115,8 @@ def test_intake_through_a_real_imap_server(sqlite_engine: Engine, dovecot: Any) 
     thread.start()
     time.sleep(0.5)
     with MailBoxUnencrypted("127.0.0.1", dovecot.port).login(dovecot.user, dovecot.password) as mb:
-        mb.append(intake_mail([("inv.pdf", "application/pdf", pdf_invoice())]), "INBOX")
+        mb.append(AUTHENTICATED.encode() + b"\r\n" + intake_mail([("inv.pdf", "application/pdf", pdf_invoice())]),
+                  "INBOX")
     thread.join(timeout=30)
     stop.set()
     assert done and "INV-2026-0042" in _invoices(sqlite_engine)

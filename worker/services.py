@@ -85,6 +85,8 @@ class Services:
             min_confidence=self.rt.settings.classify_min_confidence,
             promise_grace_days=planner.promise_grace_days,
             route_other=make_router(self.rt.settings),
+            authserv_id=self.rt.settings.authserv_id,
+            promise_horizon_days=self.rt.settings.promise_horizon_days,
         )
 
     # --- the verbs -----------------------------------------------------------------------------

@@ -81,8 +81,12 @@ class Settings(BaseSettings):
     tick_interval_seconds: float = Field(default=60.0, gt=0)
     tick_batch_size: int = Field(default=500, ge=1)
     send_uncertain_after_seconds: float = Field(default=600.0, gt=0)
-    # classification
+    # classification and trust (README: "Security: what is trusted and why")
     classify_min_confidence: float = Field(default=0.8, ge=0, le=1)
+    authserv_id: str | None = None  # our receiving server's Authentication-Results id; unset = no header trusted
+    promise_horizon_days: int = Field(default=60, ge=1, le=3660)  # later promised/return dates go to a person
+    # the review app
+    trusted_proxies: list[str] = []  # IPs / CIDR networks whose X-Forwarded-For is believed; none by default
     # logs
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -96,6 +100,18 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown IANA time zone {value!r} (e.g. 'Asia/Tokyo')") from exc
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{entry!r} is not an IP address or network (e.g. 10.0.0.0/8)") from exc
         return value
 
     @field_validator("default_country")

@@ -46,7 +46,9 @@ def serve(
         web = create_app(rt.settings, secure_cookies=not insecure_cookies, engine=rt.engine)
     except DunmailError as exc:
         raise fail(str(exc)) from None
-    uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=True)
+    # Proxy headers are read by the app itself, and only from `trusted_proxies` (auth.client_address):
+    # uvicorn's own handling would believe any loopback peer.
+    uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 @review_app.command("list")
@@ -156,3 +158,19 @@ def user_add(
     except (DunmailError, decisions.DecisionError) as exc:
         raise fail(str(exc)) from None
     console.print(f"user {email.strip().lower()} ({role.value}) saved")
+
+
+@user_app.command("disable")
+def user_disable(
+    email: Annotated[str, typer.Argument(help="login email")],
+    config: ConfigOption = None,
+) -> None:
+    """Stop a user logging in and end every session they have open, at once."""
+    try:
+        rt = runtime.start(config)
+        migrate.upgrade(rt.engine)
+        with transaction(rt.engine) as session:
+            revoked = auth.disable_user(session, email)
+    except (DunmailError, decisions.DecisionError) as exc:
+        raise fail(str(exc)) from None
+    console.print(f"user {email.strip().lower()} disabled; {revoked} open session(s) ended")

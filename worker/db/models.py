@@ -244,6 +244,20 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ReviewSession(Base):
+    """A login to the review app, kept server-side: the cookie holds only a random token whose SHA-256 is
+    the id here. Logout, a password change and `dunmail user disable` revoke it; so does time."""
+
+    __tablename__ = "review_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie's token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    address: Mapped[str | None] = mapped_column(String(64))  # client address at login, for the audit
+
+
 class MailboxCursor(Base):
     """Where the inbox watcher is: per mailbox, the UIDVALIDITY seen and the highest UID stored."""
 

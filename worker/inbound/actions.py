@@ -7,7 +7,10 @@
     auto_reply      -> ladder continues, next reminder not before the return date
     bounce          -> contact_invalid (permanent failures; a delay is only noted)          + review
     other           -> needs_review                                                          + review
-Low confidence, an unverifiable token, or a reply on a closed case goes to a person instead.
+A reply the trust rule (trust.py) does not accept never acts: a human intent holds the case in
+needs_review, an out-of-office postpones nothing, a bounce invalidates no contact — and each opens a
+review item saying why it was not trusted. Low confidence, a reply on a closed case, and a promised or
+return date beyond the horizon (`promise_horizon_days` after the mail's date) go to a person too.
 Every action is an event tied to the mail that caused it.
 """
 
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import structlog
 from sqlalchemy import select
@@ -24,6 +27,7 @@ from sqlalchemy.orm import Session
 from worker import ledger
 from worker.db.models import Case, Contact, Mail
 from worker.domain import CaseState, Classification, Intent, ReviewKind
+from worker.inbound.trust import Trust
 
 log = structlog.get_logger(__name__)
 
@@ -35,6 +39,15 @@ class ActContext:
     mail: Mail
     result: Classification
     promise_grace_days: int
+    horizon_days: int = 60
+    anchor: datetime | None = None  # the mail's date (never later than its receipt); None = its receipt
+
+    @property
+    def latest_date(self) -> date:
+        """The last promised or return date accepted without a person."""
+        received = self.mail.created_at if self.mail.created_at.tzinfo else self.mail.created_at.replace(tzinfo=UTC)
+        anchor = min(self.anchor, received) if self.anchor is not None else received
+        return anchor.date() + timedelta(days=self.horizon_days)
 
 
 def _pause(state: CaseState, review: ReviewKind | None, what: str) -> Callable[[ActContext], str]:
@@ -52,6 +65,10 @@ def _promise(ctx: ActContext) -> str:
     promised = ctx.result.promised_date
     if promised is None:  # "we will pay soon": a person decides how long to wait
         return _pause(CaseState.NEEDS_REVIEW, ReviewKind.UNCLEAR, "promise to pay without a date")(ctx)
+    if promised > ctx.latest_date:
+        return _pause(CaseState.NEEDS_REVIEW, ReviewKind.UNCLEAR,
+                      f"promised date {promised.isoformat()} is more than {ctx.horizon_days} days after the mail: "
+                      "a person decides")(ctx)
     ctx.case.promised_date = promised
     resume = datetime.combine(promised + timedelta(days=ctx.promise_grace_days), time(0), UTC)
     _move(ctx, CaseState.PROMISED, f"customer promised to pay by {promised.isoformat()}", next_action_at=resume,
@@ -61,6 +78,13 @@ def _promise(ctx: ActContext) -> str:
 
 def _auto_reply(ctx: ActContext) -> str:
     back = ctx.result.return_date
+    if back is not None and back > ctx.latest_date:
+        ledger.record_event(ctx.session, ctx.case, "auto_reply", actor=ledger.CUSTOMER, mail=ctx.mail,
+                            reason="automatic reply with a far return date: not postponed", return_date=back)
+        ledger.open_review(ctx.session, ReviewKind.UNCLEAR, case=ctx.case, mail=ctx.mail,
+                           summary=f"out-of-office says back on {back.isoformat()}, more than {ctx.horizon_days} "
+                                   "days after the mail: not postponed; a person decides", return_date=back)
+        return ctx.case.state
     if back is not None:
         not_before = datetime.combine(back, time(0), UTC)
         if ctx.case.next_action_at is None or ctx.case.next_action_at < not_before:
@@ -95,7 +119,7 @@ ACTIONS: dict[Intent, Callable[[ActContext], str]] = {
 }
 
 
-def act_on_reply(ctx: ActContext, *, trusted: bool, min_confidence: float) -> str:
+def act_on_reply(ctx: ActContext, *, trust: Trust, min_confidence: float) -> str:
     """Apply the reply to its case; returns the case state after it."""
     intent = ctx.result.intent
     if not CaseState(ctx.case.state).is_open:
@@ -104,14 +128,36 @@ def act_on_reply(ctx: ActContext, *, trusted: bool, min_confidence: float) -> st
         ledger.open_review(ctx.session, ReviewKind.UNCLEAR, case=ctx.case, mail=ctx.mail,
                            summary=f"reply ({intent.value}) on a {ctx.case.state} case")
         return ctx.case.state
-    if not trusted:
-        return _pause(CaseState.NEEDS_REVIEW, ReviewKind.UNCLEAR,
-                      "reply carried a reply token that does not verify")(ctx)
+    if not trust.acts:
+        return _untrusted(ctx, trust)
     if ctx.result.confidence < min_confidence and intent not in (Intent.AUTO_REPLY, Intent.BOUNCE):
         return _pause(CaseState.NEEDS_REVIEW, ReviewKind.UNCLEAR,
                       f"unsure what the reply means (best guess {intent.value}, "
                       f"confidence {ctx.result.confidence:.2f})")(ctx)
     return ACTIONS[intent](ctx)
+
+
+def _untrusted(ctx: ActContext, trust: Trust) -> str:
+    """Not trusted: nothing the mail asks for happens by itself, and a person is always told why."""
+    intent = ctx.result.intent
+    data = {"intent": intent.value, "confidence": round(ctx.result.confidence, 3), "untrusted": trust.basis}
+    if intent in (Intent.AUTO_REPLY, Intent.BOUNCE):
+        what = "out-of-office: nothing postponed" if intent == Intent.AUTO_REPLY \
+            else "bounce: no contact marked invalid"
+        ledger.record_event(ctx.session, ctx.case, f"{intent.value}_unverified", actor=ledger.CUSTOMER,
+                            mail=ctx.mail, reason=f"not trusted: {trust.why}", **data)
+        ledger.open_review(ctx.session, ReviewKind.BOUNCE if intent == Intent.BOUNCE else ReviewKind.UNCLEAR,
+                           case=ctx.case, mail=ctx.mail, summary=f"unverified {what} — {trust.why}", **data)
+        return ctx.case.state
+    if CaseState(ctx.case.state).chases:  # hold the next reminder; a paused case keeps its state
+        why = f"not acted on (looks like {intent.value}): {trust.why}; chasing held until a person decides"
+        _move(ctx, CaseState.NEEDS_REVIEW, why)
+    else:
+        why = f"not acted on (looks like {intent.value}): {trust.why}; the case stays {ctx.case.state}"
+        ledger.record_event(ctx.session, ctx.case, "reply_unverified", actor=ledger.CUSTOMER, mail=ctx.mail,
+                            reason=why, **data)
+    ledger.open_review(ctx.session, ReviewKind.UNCLEAR, case=ctx.case, mail=ctx.mail, summary=why, **data)
+    return ctx.case.state
 
 
 def _move(ctx: ActContext, state: CaseState, why: str, **kwargs: object) -> None:

@@ -19,8 +19,10 @@ from worker.db.models import Mail
 from worker.domain import Classification, ReviewKind
 from worker.errors import MailParseError
 from worker.inbound.actions import ActContext, act_on_reply
+from worker.inbound.authresults import read_auth_results
 from worker.inbound.correlate import place_reply
 from worker.inbound.message import ParsedMail
+from worker.inbound.trust import gather, judge
 
 log = structlog.get_logger(__name__)
 
@@ -39,6 +41,8 @@ class Pipeline:
     min_confidence: float
     promise_grace_days: Callable[[str], int]  # policy name -> grace days
     route_other: Callable[[Session, Mail, ParsedMail], bool] | None = None  # e.g. invoice intake; True = handled
+    authserv_id: str | None = None  # our receiving server's Authentication-Results id; None = trust no header
+    promise_horizon_days: int = 60  # promised / return dates further out than this go to a person
 
 
 @dataclass(frozen=True)
@@ -87,13 +91,21 @@ def _process(session: Session, mail: Mail, p: Pipeline) -> Processed:
     case = ledger.get_case(session, placement.case_id, lock=True)
     structlog.contextvars.bind_contextvars(case_id=case.id)
     mail.case_id = case.id
+    auth = read_auth_results(parsed.message.get_all("Authentication-Results") or [], p.authserv_id)
+    trust = judge(gather(session, case, parsed, result, placement, auth))
+    mail.analysis = {**mail.analysis, "auth": auth.summary(), "trusted": trust.acts, "trust": trust.basis}
     state = act_on_reply(
-        ActContext(session, case, mail, result, p.promise_grace_days(case.policy)),
-        trusted=placement.trusted, min_confidence=p.min_confidence,
+        ActContext(session, case, mail, result, p.promise_grace_days(case.policy),
+                   horizon_days=p.promise_horizon_days, anchor=parsed.date if _aware(parsed) else None),
+        trust=trust, min_confidence=p.min_confidence,
     )
     log.info("reply_processed", intent=result.intent.value, confidence=round(result.confidence, 3),
-             placed_by=placement.method, case_state=state)
+             placed_by=placement.method, trust=trust.basis, case_state=state)
     return Processed(mail.id, "processed", result.intent.value, case.id, state)
+
+
+def _aware(parsed: ParsedMail) -> bool:
+    return parsed.date is not None and parsed.date.tzinfo is not None
 
 
 def _unreadable(session: Session, mail: Mail, why: str) -> Processed:

@@ -1,6 +1,9 @@
 """Forwarded invoices → cases. Mail addressed to the intake address is read here instead of classified.
 
-Only forwards from configured internal senders are accepted (others are kept and queued for review).
+Only forwards from configured internal senders whose From our own mail server authenticated (DMARC pass
+in its Authentication-Results, see worker/inbound/trust.py) open cases; others are kept and their
+invoices queued for review. A new address for a customer dunmail already knows is never added from a
+mail: the case is opened with the known contacts and a person confirms the address (review item).
 Each extracted invoice with every essential field and enough confidence opens (or updates) a case;
 anything less goes to the review queue pre-filled with what was found, the original mail attached.
 The same invoice forwarded twice updates nothing and says so. Non-invoices are logged with the reason.
@@ -18,7 +21,9 @@ from sqlalchemy.orm import Session
 from worker import ledger
 from worker.db.models import Customer, Invoice, Mail, utcnow
 from worker.domain import ExtractedInvoice, ReviewKind
+from worker.inbound.authresults import read_auth_results
 from worker.inbound.message import ParsedMail
+from worker.inbound.trust import Trust, judge_forwarder
 from worker.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -61,21 +66,35 @@ def make_router(settings: Settings) -> Callable[[Session, Mail, ParsedMail], boo
         if not is_intake(parsed, settings.intake_address):
             return False
         mail.analysis = {"route": "intake"}
-        if not sender_allowed(parsed.from_addr, settings.intake_allowed_senders):
+        trust = forwarder_trust(parsed, settings)
+        if trust.basis == "not_allowed":
             ledger.open_review(session, ReviewKind.INTAKE, mail=mail,
                                summary=f"invoice forwarded by {parsed.from_addr or 'an unknown sender'}, who is not "
                                        "an allowed intake sender: confirm before anything is opened")
             log.warning("intake_sender_refused", mail_id=mail.id)
             return True
-        outcome = intake_mail(session, mail, parsed, settings=settings)
+        if not trust.acts:
+            log.warning("intake_sender_unauthenticated", mail_id=mail.id, trust=trust.basis)
+        outcome = intake_mail(session, mail, parsed, settings=settings, trust=trust)
         mail.analysis = {"route": "intake", "opened": outcome.opened, "duplicates": outcome.duplicates,
-                         "to_review": outcome.to_review, "skipped": [list(s) for s in outcome.skipped]}
+                         "to_review": outcome.to_review, "skipped": [list(s) for s in outcome.skipped],
+                         "trusted": trust.acts, "trust": trust.basis}
         return True
 
     return route
 
 
-def intake_mail(session: Session, mail: Mail, parsed: ParsedMail, *, settings: Settings) -> IntakeOutcome:
+def forwarder_trust(parsed: ParsedMail, settings: Settings) -> Trust:
+    """The trust rule for intake: an allowed sender with our server's DMARC pass for its From domain."""
+    auth = read_auth_results(parsed.message.get_all("Authentication-Results") or [], settings.authserv_id)
+    domain = parsed.from_addr.rpartition("@")[2]
+    return judge_forwarder(parsed.from_addr, allowed=sender_allowed(parsed.from_addr, settings.intake_allowed_senders),
+                           dmarc=auth.dmarc_for(domain) if domain else None)
+
+
+def intake_mail(session: Session, mail: Mail, parsed: ParsedMail, *, settings: Settings,
+                trust: Trust) -> IntakeOutcome:
+    """Open a case per complete invoice — only when `trust` says the forwarder is proven; else all to review."""
     from worker.intake.extract import extract_invoices
     from worker.intake.pdftext import PdfLimits
 
@@ -92,6 +111,9 @@ def intake_mail(session: Session, mail: Mail, parsed: ParsedMail, *, settings: S
         missing = [k for k in ESSENTIAL if getattr(inv, k) in (None, "")]
         if missing or inv.confidence < MIN_CONFIDENCE or inv.due_date is None:
             doubtful.append(_doubt(inv, missing))
+            to_review.append(label)
+        elif not trust.acts:
+            doubtful.append({**_doubt(inv, missing), "why": f"{label}: not opened, {trust.why}"})
             to_review.append(label)
         elif _open(session, inv, settings, mail):
             opened.append(label)
@@ -123,12 +145,15 @@ def _open(session: Session, inv: ExtractedInvoice, settings: Settings, mail: Mai
         return False
     customer = ledger.find_customer(session, email=inv.customer_email, name=inv.customer_name,
                                     registration_number=None)
+    unconfirmed: str | None = None
     if customer is None:
         customer = Customer(name=inv.customer_name or inv.customer_email, language=inv.language or "en",
                             timezone="Asia/Tokyo" if inv.language == "ja" else settings.default_timezone,
                             country="JP" if inv.language == "ja" else settings.default_country)
         session.add(customer)
-    ledger.ensure_contact(session, customer, inv.customer_email)
+        ledger.ensure_contact(session, customer, inv.customer_email)
+    elif inv.customer_email.strip().lower() not in {c.email for c in customer.contacts}:
+        unconfirmed = inv.customer_email.strip().lower()  # never added from a mail: a person confirms it
     session.flush()
     invoice, _ = ledger.upsert_invoice(session, customer=customer, number=inv.number, amount=inv.amount,
                                        currency=inv.currency, issue_date=inv.issue_date, due_date=inv.due_date,
@@ -138,6 +163,12 @@ def _open(session: Session, inv: ExtractedInvoice, settings: Settings, mail: Mai
                             first_action_at=utcnow(), reason=f"invoice {inv.number} forwarded to intake")
     ledger.record_event(session, case, "intake", mail=mail, source=inv.source,
                         due_date_inferred=inv.due_date_inferred, notes=list(inv.notes))
+    if unconfirmed is not None:
+        ledger.open_review(session, ReviewKind.INTAKE, case=case, mail=mail, new_contact=unconfirmed,
+                           summary=f"invoice {inv.number} names {unconfirmed}, not a known contact of "
+                                   f"{customer.name}: reminders go to the known contacts; add it with "
+                                   "'fix contact' only once confirmed")
+        log.warning("intake_new_contact_held", case_id=case.id, mail_id=mail.id)
     return True
 
 

@@ -7,8 +7,11 @@ every value that came from the ledger, so no header can be injected.
 
 from __future__ import annotations
 
+import base64
 import binascii
 import functools
+import hashlib
+import hmac
 import re
 import secrets
 from email.header import Header
@@ -28,10 +31,12 @@ def clean_header(value: str) -> str:
     return _CONTROL.sub(" ", value).strip()
 
 
-def make_message_id(case_id: int, stage: str, domain: str) -> str:
-    """Deterministic per (case, stage): a retried send reuses it, and replies thread to it."""
-    safe_stage = re.sub(r"[^A-Za-z0-9_.-]", "-", stage)
-    return f"<reminder.{case_id}.{safe_stage}@{domain}>"
+def make_message_id(case_id: int, stage: str, domain: str, *, secret: bytes) -> str:
+    """Deterministic per (case, stage) — a retried send reuses it, and replies thread to it — and
+    unguessable: the left part is a keyed HMAC, so nobody without the signing key can name the
+    Message-ID of a reminder they have not seen (issue 12: `<reminder.{case}.{stage}@…>` could be forged)."""
+    mac = hmac.new(secret, f"message-id:{case_id}:{stage}".encode(), hashlib.sha256).digest()[:20]
+    return f"<r.{base64.b32encode(mac).decode().lower()}@{clean_header(domain)}>"
 
 
 def build_reminder(

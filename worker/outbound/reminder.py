@@ -61,7 +61,7 @@ class ReminderComposer:
             cc=self._cc(case, mail),
             reply_to=reply_address(case.id, self._secret, mailbox_local=s.reply_localpart,
                                    domain=s.reply_domain_name),
-            message_id=make_message_id(case.id, stage_key, s.message_id_domain),
+            message_id=make_message_id(case.id, stage_key, s.message_id_domain, secret=self._secret),
             in_reply_to=earlier[-1] if earlier else None,
             references=[e for e in earlier if e],
             case_id=case.id,

@@ -110,4 +110,9 @@ def apply(session: Session, action: str, fields: Fields, *, actor: str, item_id:
     item = d.get_item(session, item_id) if item_id is not None else None
     if item is not None and case_id is None:
         case_id = item.case_id
+    if item is not None and action != "attach" and item.case_id != case_id:
+        # A decision closes the item it answers: it must be about the case it changes (issue 12).
+        where = f"case {item.case_id}" if item.case_id is not None else "no case"
+        raise DecisionError(f"review item {item.id} belongs to {where}, not case {case_id}: "
+                            "decide on the item from its own case page")
     ACTIONS[action](session, item, case_id, fields, actor)

@@ -56,7 +56,8 @@ class Forbidden(Exception):
 def create_app(settings: Settings, *, secure_cookies: bool = True, engine: Engine | None = None,
                throttle: auth.LoginThrottle | None = None) -> Starlette:
     """The app for these settings. `secure_cookies=False` only for plain-HTTP local use and tests."""
-    ui = _UI(engine or engine_for(settings.database_url), throttle if throttle is not None else auth.LoginThrottle())
+    ui = _UI(engine or engine_for(settings.database_url), throttle if throttle is not None else auth.LoginThrottle(),
+             proxies=auth.proxy_networks(settings.trusted_proxies))
     routes = [
         Route("/", ui.home), Route("/login", ui.login, methods=["GET", "POST"]),
         Route("/logout", ui.logout, methods=["POST"]), Route("/queue", ui.queue_page),
@@ -77,9 +78,10 @@ def create_app(settings: Settings, *, secure_cookies: bool = True, engine: Engin
 
 
 class _UI:
-    def __init__(self, engine: Engine, throttle: auth.LoginThrottle) -> None:
+    def __init__(self, engine: Engine, throttle: auth.LoginThrottle, proxies: tuple[auth.Network, ...] = ()) -> None:
         self.engine = engine
         self.throttle = throttle
+        self.proxies = proxies
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"),
                                autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
 
@@ -111,19 +113,24 @@ class _UI:
         return _secure_headers(response, images=images)
 
     async def who(self, request: Request, *, decide: bool = False) -> tuple[str, auth.Role]:
-        """The logged-in user, read again from the database on every request: a deactivated user or a
-        lowered role takes effect at once, not when the cookie expires."""
-        email = request.session.get("email")
-        if not email:
-            raise LoginRequired()
-        found = await self.db(lambda s: auth.current_role(s, str(email)))
+        """The logged-in user, from the server-side session on every request: logout, a password change,
+        a disabled user or a lowered role take effect at once, not when the cookie expires."""
+        sid = request.session.get("sid")
+        found = await self.db(lambda s: _user_tuple(auth.session_user(s, sid))) if sid else None
         if found is None:
             request.session.clear()
             raise LoginRequired()
-        request.session["role"] = found.value
-        if decide and not found.can_decide:
+        email, role_name, _ = found
+        role = auth.Role(role_name)
+        request.session.update({"email": email, "role": role.value})
+        if decide and not role.can_decide:
             raise Forbidden()
-        return str(email), found
+        return email, role
+
+    def client(self, request: Request) -> str:
+        """The client's address; X-Forwarded-For only counts when the peer is a configured trusted proxy."""
+        peer = request.client.host if request.client else None
+        return auth.client_address(peer, request.headers.get("x-forwarded-for"), self.proxies)
 
     async def form(self, request: Request) -> dict[str, str]:
         data = await request.form()
@@ -149,8 +156,8 @@ class _UI:
             return self.render(request, "login.html", error="", next=_safe_next(request.query_params.get("next")))
         fields = await self.form(request)
         email, password = fields.get("email", ""), fields.get("password", "")
-        address = request.client.host if request.client else "unknown"
-        wait = self.throttle.retry_after(email, address)
+        address = self.client(request)
+        wait = self.throttle.reserve(email, address)  # counted before argon2 runs: see LoginThrottle
         if wait > 0:
             log.warning("review_login_throttled")
             minutes = max(1, round(wait / 60))
@@ -158,20 +165,30 @@ class _UI:
                                    error=f"Too many failed logins. Try again in about {minutes} minute(s).")
             response.headers["Retry-After"] = str(int(wait) + 1)
             return response
-        user = await self.db(lambda s: _user_tuple(auth.authenticate(s, email, password)))
+
+        def check(session: Session) -> tuple[str, str, int, str] | None:
+            user = auth.authenticate(session, email, password)
+            if user is None:
+                return None
+            token = auth.open_session(session, user, lifetime_seconds=SESSION_SECONDS, address=address)
+            return user.email, user.role, user.id, token
+
+        user = await self.db(check)
         if user is None:
-            self.throttle.failed(email, address)
             log.info("review_login_failed")
             return self.render(request, "login.html", status=401, error="Wrong email or password.",
                                next=_safe_next(fields.get("next")))
-        self.throttle.succeeded(email)
+        self.throttle.succeeded(email, address)
         request.session.clear()  # a fresh session on login: no fixation
-        request.session.update({"email": user[0], "role": user[1], "csrf": auth.new_csrf_token()})
+        request.session.update({"sid": user[3], "email": user[0], "role": user[1], "csrf": auth.new_csrf_token()})
         log.info("review_login", user_id=user[2])
         return RedirectResponse(_safe_next(fields.get("next")), status_code=303)
 
     async def logout(self, request: Request) -> Response:
         await self.form(request)
+        sid = request.session.get("sid")
+        if sid:
+            await self.db(lambda s: auth.revoke_session(s, str(sid)))
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 
