@@ -20,6 +20,7 @@ from worker.cli.core import ConfigOption, console, fail
 from worker.db import migrate
 from worker.db.models import utcnow
 from worker.errors import DunmailError
+from worker.inbound.process import Processed
 from worker.services import Services
 
 log = structlog.get_logger(__name__)
@@ -170,7 +171,7 @@ def _inbox_loop(services: Services, stop: threading.Event, via_broker: bool) -> 
                 actors.process_mail.send(mail_id)
         else:
             for mail_id in ids:
-                services.process(mail_id)
+                services.process_or_defer(mail_id)
 
     # IDLE is renewed every imap_idle_renew_seconds; without IDLE the mailbox polls every imap_poll_seconds.
     options = WatchOptions(holder=holder_name(), wait_seconds=s.imap_idle_renew_seconds)
@@ -186,13 +187,21 @@ def inbox_watch(health_port: HealthPort = 0, config: ConfigOption = None) -> Non
         _serve_health(health_port, rt, "inbox")
         services = Services.build(rt)
         for mail_id in services.unprocessed():  # anything stored but not processed before a crash
-            services.process(mail_id)
+            services.process_or_defer(mail_id)
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
         _inbox_loop(services, stop, via_broker=False)
     except DunmailError as exc:
         raise fail(str(exc)) from None
+
+
+def _outcome(result: Processed | None) -> str:
+    if result is None:
+        return "already stored"
+    if result.status == "failed":
+        return f"not processed ({result.error}); kept raw and put in the review queue"
+    return f"{result.intent} → case {result.case_id} ({result.case_state})"
 
 
 @inbox_app.command("process")
@@ -212,7 +221,6 @@ def inbox_process(
             with transaction(rt.engine) as session:
                 mail, new = store_inbound(session, path.read_bytes(), mailbox=f"file:{path.parent}")
             result = services.process(mail.id) if new else None
-            console.print(f"{path.name}: " + (f"{result.intent} → case {result.case_id} ({result.case_state})"
-                                              if result else "already stored"))
+            console.print(f"{path.name}: " + _outcome(result), markup=False)
     except DunmailError as exc:
         raise fail(str(exc)) from None

@@ -28,6 +28,7 @@ from worker.errors import MailParseError
 from worker.inbound.charsets import clean_text, decode_bytes
 from worker.inbound.htmltext import fix_meta_charset, html_to_text
 from worker.inbound.message import Attachment, ParsedMail
+from worker.validation import storable
 
 log = structlog.get_logger(__name__)
 
@@ -186,6 +187,7 @@ class _Headers:
 def _ids(value: str | None) -> list[str]:
     if not value:
         return []
+    value = storable(value)  # 8-bit bytes arrive as lone surrogates, which no database query can carry
     found = _MSG_ID.findall(value)
     if found:
         return found
