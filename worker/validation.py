@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
+from decimal import Decimal
+
+from worker.money import check_amount, normalise_currency
 
 EARLIEST_YEAR = 2000  # no invoice dunmail chases was issued or falls due before this
 LATEST_YEAR = 2100  # nor after this: 9999-12-31 is a placeholder, not a due date
@@ -38,6 +41,33 @@ def check_invoice_number(value: str) -> str:
     if _UNSTORABLE.search(number) or not number.isprintable():
         raise ValueError("invoice number holds control characters: give it as printed on the invoice")
     return number
+
+
+def check_invoice(*, number: str, amount: Decimal, currency: str, due_date: date, issue_date: date | None = None,
+                  balance: Decimal | None = None) -> None:
+    """Every value of an invoice about to enter the ledger, checked at once; ValueError names the first bad one.
+
+    The one check every door calls (CSV import, intake, an API) before `ledger.upsert_invoice`."""
+    check_invoice_number(number)
+    normalise_currency(currency)
+    check_amount(amount, currency, field="amount")
+    if balance is not None:
+        check_amount(balance, currency, field="balance")
+    check_date(due_date, "due_date")
+    if issue_date is not None:
+        check_date(issue_date, "issue_date")
+
+
+def invoice_problem(*, number: str | None, amount: Decimal | None, currency: str | None, due_date: date | None,
+                    issue_date: date | None = None) -> str | None:
+    """`check_invoice` as a value: the reason an extracted invoice cannot be opened, or None (for intake)."""
+    if number is None or amount is None or currency is None or due_date is None:
+        return "number, amount, currency and due date are all needed"
+    try:
+        check_invoice(number=number, amount=amount, currency=currency, due_date=due_date, issue_date=issue_date)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def storable(text: str) -> str:

@@ -21,6 +21,7 @@ from worker.db import migrate
 from worker.db.models import utcnow
 from worker.errors import DunmailError
 from worker.inbound.process import Processed
+from worker.outbound.deliver import Outcome
 from worker.services import Services
 
 log = structlog.get_logger(__name__)
@@ -61,7 +62,7 @@ def tick_command(
             console.print(table)
             console.print(f"dry run at {moment.isoformat()}: {len(report.previews)} reminder(s) would be sent")
             return
-        outcomes = [services.deliver(mail_id, now=lambda: moment) for mail_id in report.planned]
+        outcomes = [_deliver_one(services, mail_id, moment) for mail_id in report.planned]
         services.close()
     except DunmailError as exc:
         raise fail(str(exc)) from None
@@ -72,6 +73,15 @@ def tick_command(
                   f"{len(report.escalated)} escalated, {len(report.stopped)} stopped, "
                   f"{len(report.uncertain)} uncertain"
                   + (f", {len(report.blocked)} blocked (see the review queue)" if report.blocked else ""))
+
+
+def _deliver_one(services: Services, mail_id: int, moment: datetime) -> Outcome:
+    """One send of a synchronous tick; a failure is reported for this mail and the tick goes on with the next."""
+    try:
+        return services.deliver(mail_id, now=lambda: moment)
+    except Exception as exc:  # transient (the mail stays pending for the next tick) or a bug: say which mail
+        log.warning("tick_send_failed", mail_id=mail_id, error=type(exc).__name__)
+        return Outcome(mail_id, "retry", f"{type(exc).__name__}: {exc}")
 
 
 @app.command("worker")
