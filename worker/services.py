@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 
 import structlog
@@ -95,7 +95,8 @@ class Services:
     def tick(self, *, now: datetime, dry_run: bool = False) -> TickReport:
         s = self.rt.settings
         return tick(self.rt.engine, self.planner, now=now, batch=s.tick_batch_size, dry_run=dry_run,
-                    consolidate=s.consolidate_per_customer)
+                    consolidate=s.consolidate_per_customer,
+                    stuck_after=timedelta(seconds=s.send_uncertain_after_seconds))
 
     def deliver(self, mail_id: int, *, now: Callable[[], datetime] | None = None) -> Outcome:
         return deliver(self.rt.engine, mail_id, sender=self.sender(), compose=self.reminders.compose,
