@@ -55,3 +55,48 @@ def test_send_uncertain_after_seconds_decides_when_a_stuck_send_goes_to_review(e
         kinds = list(s.scalars(select(ReviewItem.kind)))
     assert (report.uncertain == [mail_id]) is uncertain
     assert (mail.status, kinds) == (("uncertain", ["send_uncertain"]) if uncertain else ("sending", []))
+
+
+@pytest.fixture
+def redis_broker() -> object:
+    import redis
+    from dramatiq.brokers.redis import RedisBroker
+
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/13")
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.skip(f"Redis at 127.0.0.1:6379 is not reachable ({exc}); start it")
+    client.flushdb()
+    broker = RedisBroker(url="redis://127.0.0.1:6379/13")
+    yield broker
+    client.flushdb()
+    broker.close()
+
+
+@pytest.mark.redis
+def test_pending_sends_are_enqueued_again_as_soon_as_redis_lost_its_queues(engine: Engine,
+                                                                           redis_broker: object) -> None:
+    """Given pending sends: the tick loop enqueues them again at once when Redis comes back empty (here:
+    flushed), once — not on the next pass — and again after the next loss. Sent or sending mails are never
+    enqueued again, and delivering a re-enqueued mail twice sends it once."""
+    import redis
+
+    from tests.test_deliver import _compose
+    from worker.cli.run import requeue_lost_sends
+    from worker.outbound.deliver import deliver
+    from worker.outbound.smtp import FakeSender
+
+    pending = _mail(engine, "pending")
+    _mail(engine, "sent", sent_at=NOW)
+    _mail(engine, "sending", sent_at=NOW)
+    services = _services(engine)
+    sent: list[int] = []
+    assert requeue_lost_sends(services, redis_broker, sent.append) == [pending]  # a broker new to this worker
+    assert requeue_lost_sends(services, redis_broker, sent.append) == []  # nothing lost since
+    redis.Redis.from_url("redis://127.0.0.1:6379/13").flushdb()  # Redis restarted without its data
+    assert requeue_lost_sends(services, redis_broker, sent.append) == [pending]
+    assert sent == [pending, pending]
+    sender = FakeSender()
+    outcomes = [deliver(engine, mail_id, sender=sender, compose=_compose, now=lambda: NOW).status for mail_id in sent]
+    assert outcomes == ["sent", "skipped"] and len(sender.sent) == 1

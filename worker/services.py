@@ -23,7 +23,7 @@ from worker.inbound.mime import parse_mail
 from worker.inbound.process import Pipeline, Processed, process_inbound, shunt, unprocessed_mail_ids
 from worker.intake.route import make_router
 from worker.ladder.planner import LadderPlanner
-from worker.outbound.deliver import Outcome, deliver
+from worker.outbound.deliver import Outcome, deliver, pending_send_ids
 from worker.outbound.reminder import ReminderComposer
 from worker.outbound.smtp import Sender, SMTPConfig, SMTPSender
 from worker.outbound.tokens import verify_reply_token
@@ -121,6 +121,10 @@ class Services:
         except Exception as exc:  # only transient database errors get here; the loop must go on
             log.warning("mail_process_deferred", mail_id=mail_id, error=type(exc).__name__)
             return None
+
+    def pending_sends(self) -> list[int]:
+        with transaction(self.rt.engine) as session:
+            return pending_send_ids(session)
 
     def unprocessed(self) -> list[int]:
         with transaction(self.rt.engine) as session:

@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -150,11 +151,27 @@ def _tick_loop(services: Services, stop: threading.Event) -> None:
                 report = services.tick(now=utcnow())
                 for mail_id in report.planned:
                     actors.deliver_reminder.send(mail_id)
+                requeue_lost_sends(services, actors.broker, actors.deliver_reminder.send)
                 for mail_id in services.unprocessed():
                     actors.process_mail.send(mail_id)
         except Exception:  # the loop must outlive one bad pass; the next tick derives everything again
             log.exception("tick_failed")
         stop.wait(s.tick_interval_seconds)
+
+
+def requeue_lost_sends(services: Services, broker: object, send: Callable[[int], object]) -> list[int]:
+    """When the broker's queues are new (Redis restarted empty, flushed), enqueue every pending send again now
+    instead of waiting out the tick's 15-minute in-flight window. Never a double send: delivery sends a mail only
+    from `pending`, under the case lock, so a second message for the same mail is skipped."""
+    from worker.broker import broker_was_reset
+
+    if not broker_was_reset(broker):  # type: ignore[arg-type]
+        return []
+    ids = services.pending_sends()
+    for mail_id in ids:
+        send(mail_id)
+    log.warning("broker_reset_requeued", sends=len(ids))
+    return ids
 
 
 def _inbox_loop(services: Services, stop: threading.Event, via_broker: bool) -> None:

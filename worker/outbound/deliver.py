@@ -212,3 +212,10 @@ def sweep_stuck_sends(session: Session, *, now: datetime, older_than: timedelta)
         case = ledger.get_case(session, mail.case_id, lock=True)
         _uncertain(session, case, mail, "the worker stopped while this mail was being sent")
     return [m.id for m in stuck]
+
+
+def pending_send_ids(session: Session, limit: int = 10_000) -> list[int]:
+    """Planned reminders not yet handed to SMTP, oldest first: what to enqueue again when the broker lost its
+    queues. Enqueuing one twice is harmless: delivery sends a mail only from `pending`, under the case lock."""
+    return list(session.scalars(select(Mail.id).where(Mail.direction == "out", Mail.status == "pending")
+                                .order_by(Mail.id).limit(limit)))
