@@ -66,8 +66,8 @@ def _bodies(raw: bytes) -> tuple[str, str]:
         except Exception:  # an odd charset label (base64, rot13, a NUL in it): the bytes as UTF-8
             payload = part.get_payload(decode=True)
             content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
-        if kind == "plain":
-            text = storable(str(content))
+        if kind == "plain":  # a page shows at most RAW_VIEW_LIMIT characters of a body; the .eml has it all
+            text = storable(str(content)[:RAW_VIEW_LIMIT])
         else:
-            html = storable(str(content))
+            html = storable(str(content)[:RAW_VIEW_LIMIT * 5])
     return text, html
