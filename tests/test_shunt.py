@@ -278,3 +278,24 @@ def test_the_worker_hands_a_mail_to_a_person_when_retries_run_out(settings: Sett
     row = mail_row(engine, mail_id)
     assert row.status == "failed" and row.error is not None and "processing failed" in row.error
     assert reviews_for(engine, mail_id) == ["parse_failed"]
+
+
+def test_a_value_the_database_refuses_at_flush_is_shunted(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step that leaves a value the database refuses when the savepoint is flushed (here a NUL in the subject,
+    which PostgreSQL refuses) is rolled back and shunted; the transaction stays usable, so the failed mark and
+    the review item are committed."""
+    real_describe = process_module._describe
+
+    def bad_describe(mail: Mail, parsed: object) -> None:
+        real_describe(mail, parsed)  # type: ignore[arg-type]
+        mail.subject = "nul \x00 inside"  # what _describe itself now never writes
+
+    monkeypatch.setattr(process_module, "_describe", bad_describe)
+    mail_id = store(engine, good_reply(open_case(engine)))
+    result = process_inbound(engine, mail_id, real_pipeline())
+    row = mail_row(engine, mail_id)
+    if engine.dialect.name == "postgresql":
+        assert result.status == row.status == "failed" and reviews_for(engine, mail_id) == ["parse_failed"]
+        assert row.subject == "" and row.error is not None
+    else:  # SQLite stores a NUL as given: the mail goes through
+        assert result.status == row.status == "processed"
