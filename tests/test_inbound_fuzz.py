@@ -23,6 +23,7 @@ from worker.db.models import Base, Mail, ReviewItem
 from worker.inbound.process import process_inbound
 from worker.inbound.store import store_inbound
 from worker.outbound.tokens import make_reply_token
+from worker.review.sanitize import bodies, clean_html
 
 CHARSETS = ["utf-8", "iso-2022-jp", "shift_jis", "cp932", "euc-jp", "latin-1", "base64", "uu", "hex", "rot13",
             "bz2", "zlib", "utf-7", "utf-32", "idna", "unicode_escape", "x-unknown", "", "utf\x008", "utf-8*ja"]
@@ -111,7 +112,8 @@ _serial = itertools.count()
 @example(data=None)
 def test_no_mail_escapes_the_inbound_path(fuzz_db: tuple[Engine, int], data: st.DataObject | None) -> None:
     """For every generated mail (and each known crasher): process_inbound returns, and the mail ends processed,
-    or failed with a review item pointing at it; its raw bytes are kept exactly."""
+    or failed with a review item pointing at it; its raw bytes are kept exactly; and the review pages' reader
+    (sanitize.bodies, then the HTML cleaner) returns text for it instead of raising."""
     engine, case_id = fuzz_db
     mails = list(CRASHERS.values()) if data is None else [data.draw(hostile_mail(case_id))]
     for raw in mails:
@@ -126,3 +128,5 @@ def test_no_mail_escapes_the_inbound_path(fuzz_db: tuple[Engine, int], data: st.
             if mail.status == "failed":
                 assert mail.error
                 assert s.scalars(select(ReviewItem.id).where(ReviewItem.mail_id == mail_id)).first() is not None
+        text, html = bodies(raw)
+        assert isinstance(text, str) and isinstance(clean_html(html), str)
