@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -85,3 +85,47 @@ def test_worker_process_delivers_due_reminders_over_redis(tmp_path: Path, redis_
         err.decode()[-2000:]
     with transaction(engine) as s:
         assert sorted(s.scalars(select(Mail.status).where(Mail.direction == "out"))) == ["sent"] * 3
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+def test_worker_resends_pending_rows_soon_after_redis_lost_them(tmp_path: Path, redis_db: redis.Redis) -> None:
+    """Given a reminder planned and enqueued (pending, its case not due again for 15 minutes) whose message Redis
+    lost (flushed), a worker process sends it within seconds — not after the in-flight window — exactly once."""
+    db_url = f"sqlite:///{tmp_path / 'w.db'}"
+    engine = make_engine(db_url)
+    upgrade(engine)
+    now = datetime.now(UTC)
+    with transaction(engine) as s:
+        c = Customer(name="Customer L", language="en", timezone="UTC", country="US")
+        s.add(c)
+        ledger.ensure_contact(s, c, "lost@customer.example")
+        s.flush()
+        inv, _ = ledger.upsert_invoice(s, customer=c, number="L-1", amount=Decimal(100), currency="USD",
+                                       issue_date=None, due_date=date(2026, 1, 5))
+        case = ledger.open_case(s, inv, policy="default", first_action_at=now + timedelta(minutes=15))
+        s.add(Mail(case_id=case.id, direction="out", status="pending", send_key=f"case:{case.id}:reminder_1",
+                   stage="reminder_1", analysis={"ladder_stage": "reminder_1"}, created_at=now))
+    redis_db.flushdb()  # the queued message is gone
+    with LocalSMTPServer() as smtp:
+        env = {**os.environ, "DUNMAIL_DATABASE_URL": db_url, "DUNMAIL_BROKER_URL": REDIS_URL,
+               "DUNMAIL_SMTP_PORT": str(smtp.port), "DUNMAIL_SECRET_KEY": "w" * 32,
+               "DUNMAIL_TICK_INTERVAL_SECONDS": "1", "DUNMAIL_LOG_FORMAT": "json",
+               "DUNMAIL_CONFIG": str(ROOT / "config" / "dunmail.example.toml")}
+        proc = subprocess.Popen([sys.executable, "-m", "worker", "worker", "--threads", "2", "--no-inbox",
+                                 "--health-port", "0"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        started = time.monotonic()
+        try:
+            while not smtp.messages and time.monotonic() - started < 60:
+                time.sleep(0.2)
+            waited = time.monotonic() - started
+            time.sleep(2)  # a second message for the same mail, were there one, would arrive now
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=60)
+        received = [m.rcpt_tos for m in smtp.messages]
+    assert received == [("lost@customer.example",)], err.decode()[-2000:]
+    assert waited < 60
+    with transaction(engine) as s:
+        assert list(s.scalars(select(Mail.status).where(Mail.direction == "out"))) == ["sent"]

@@ -46,7 +46,9 @@ def deliver_reminder(mail_id: int) -> None:
         structlog.contextvars.unbind_contextvars("mail_id")
 
 
-@dramatiq.actor(max_retries=5, min_backoff=2_000, throws=(PermanentError,))
+# process_inbound already shunts any mail that breaks a step; what reaches the retries is database trouble.
+# When those run out the mail is handed to a person instead of being retried forever.
+@dramatiq.actor(max_retries=5, min_backoff=2_000, throws=(PermanentError,), on_retry_exhausted="give_up_mail")
 def process_mail(mail_id: int) -> None:
     structlog.contextvars.bind_contextvars(mail_id=mail_id)
     try:
@@ -62,3 +64,17 @@ def give_up_delivery(message_data: dict[str, object], retry_info: dict[str, obje
     mail_id = args[0] if isinstance(args, list) and args else None
     structlog.get_logger(__name__).error("delivery_retries_exhausted", mail_id=mail_id,
                                          retries=retry_info.get("retries"))
+
+
+@dramatiq.actor(max_retries=0)
+def give_up_mail(message_data: dict[str, object], retry_info: dict[str, object]) -> None:
+    """Retries ran out on a stored mail: mark it failed and put it in front of a person."""
+    args = message_data.get("args")
+    mail_id = args[0] if isinstance(args, list) and args and isinstance(args[0], int) else None
+    logger = structlog.get_logger(__name__)
+    if mail_id is None:
+        logger.error("mail_retries_exhausted", mail_id=None)
+        return
+    shunted = services().give_up_mail(mail_id, f"processing failed {retry_info.get('retries')} times; "
+                                               "last error in the worker log (mail_retries_exhausted)")
+    logger.error("mail_retries_exhausted", mail_id=mail_id, shunted=shunted)

@@ -23,3 +23,18 @@ def build_broker(url: str) -> dramatiq.Broker:
 
         return RabbitmqBroker(url=url)
     raise ConfigError(f"broker_url {url!r}: use memory://, redis://host:6379/0 or amqp://user:pass@host:5672/")
+
+
+EPOCH_KEY = "dunmail:broker-epoch"
+
+
+def broker_was_reset(broker: dramatiq.Broker) -> bool:
+    """True when the broker's store is new since this was last asked (first call, a Redis restart without
+    persistence, a FLUSHALL): every queued message may be gone, so pending sends must be enqueued again.
+
+    Redis only: a key dunmail writes there vanishes with the queues. The in-process broker lives and dies with
+    the process (nothing to re-send), and RabbitMQ keeps durable queues, so both answer False."""
+    client = getattr(broker, "client", None)
+    if client is None or not hasattr(client, "set"):
+        return False
+    return bool(client.set(EPOCH_KEY, "1", nx=True))

@@ -27,6 +27,7 @@ from worker.domain import CaseState
 from worker.errors import ConfigError, ImportRowError
 from worker.ladder.calendar import normalise_region
 from worker.money import normalise_currency, parse_amount, quantize
+from worker.validation import check_invoice
 
 log = structlog.get_logger(__name__)
 
@@ -121,7 +122,7 @@ def parse_row(row_number: int, row: dict[str, str]) -> InvoiceRow:
     bad = [e for e in emails if not _EMAIL.match(e)]
     if bad or not emails:
         raise ImportRowError(row_number, f"customer_email {', '.join(bad) or '(none)'} is not an email address")
-    return InvoiceRow(
+    parsed = InvoiceRow(
         number=need("invoice_number"),
         customer_name=need("customer_name"),
         emails=emails,
@@ -137,6 +138,12 @@ def parse_row(row_number: int, row: dict[str, str]) -> InvoiceRow:
         policy=row.get("policy") or None,
         segment=row.get("segment") or None,
     )
+    try:  # the checks every door shares: sane dates, bounded amounts, a real invoice number
+        check_invoice(number=parsed.number, amount=parsed.amount, currency=parsed.currency,
+                      due_date=parsed.due_date, issue_date=parsed.issue_date, balance=parsed.balance)
+    except ValueError as exc:
+        raise ImportRowError(row_number, str(exc)) from None
+    return parsed
 
 
 _DATE_FORMS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")

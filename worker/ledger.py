@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from worker.db.models import Case, Contact, Customer, Event, Invoice, Mail, ReviewItem, utcnow
 from worker.domain import CaseState, ReviewKind
 from worker.errors import NotFound
+from worker.validation import check_invoice
 
 log = structlog.get_logger(__name__)
 
@@ -206,7 +207,12 @@ def upsert_invoice(
     issuer: str = "default",
     source: str = "import",
 ) -> tuple[Invoice, bool]:
-    """Create or update an invoice by (issuer, number). Returns (invoice, created)."""
+    """Create or update an invoice by (issuer, number). Returns (invoice, created).
+
+    The last guard: values no door should have let through (NaN, 1E+30, year 9999, ZZZ) raise ValueError
+    here rather than reach the ledger, where they would stop every tick."""
+    check_invoice(number=number, amount=amount, currency=currency, due_date=due_date, issue_date=issue_date,
+                  balance=balance)
     invoice = session.scalars(
         select(Invoice).where(Invoice.issuer == issuer, Invoice.number == number)
     ).one_or_none()

@@ -9,6 +9,11 @@ from functools import lru_cache
 
 from babel.numbers import get_currency_precision, list_currencies
 
+# In major units: the ledger's money columns hold 14 integer digits (Numeric(18, 4)), so 99,999,999,999,999.99
+# is the largest amount that is kept exactly; 1E+30 or Infinity is refused at the door, not at the tick.
+MAX_AMOUNT = Decimal(10) ** 14
+MAX_AMOUNT_TEXT = 40  # characters: longer is no amount a person typed ('1e500000' is refused before Decimal)
+_EXPONENT = re.compile(r"\d\s*[eE]\s*[+-]?\s*\d")
 _SYMBOLS = {"¥": "JPY", "￥": "JPY", "円": "JPY", "$": "USD", "€": "EUR", "£": "GBP"}
 _NUMBER = re.compile(r"-?\d[\d,.\s']*")
 
@@ -50,7 +55,11 @@ def parse_amount(text: str, currency: str | None = None) -> Decimal:
     A lone separator followed by exactly three digits is a thousands separator ('1,234' = 1234),
     except for a currency with a minor unit where '1.234,50'/'1,234.50' decide by the last one.
     """
-    cleaned = unicodedata.normalize("NFKC", text).strip()
+    cleaned = unicodedata.normalize("NFKC", text[: MAX_AMOUNT_TEXT * 4]).strip()
+    if len(cleaned) > MAX_AMOUNT_TEXT:
+        raise ValueError(f"amount {text[:20]!r}… is {len(text)} characters long: write it in digits (e.g. 1234.50)")
+    if _EXPONENT.search(cleaned):  # '1E+30' would otherwise read as 1
+        raise ValueError(f"{text!r} is in exponent notation: write the amount in digits (e.g. 1234.50)")
     match = _NUMBER.search(cleaned)
     if match is None:
         raise ValueError(f"{text!r} holds no amount (e.g. 1234.50)")
@@ -76,3 +85,38 @@ def _decimal_point(number: str, currency: str | None) -> str:
     if number.count(sep) > 1 or (decimals == 3 and (sep == "," or no_minor)):
         return number.replace(sep, "")  # thousands separators only
     return number.replace(",", ".") if sep == "," else number
+
+
+def check_amount(amount: Decimal, currency: str | None = None, *, field: str = "amount",
+                 allow_zero: bool = True) -> Decimal:
+    """The amount (rounded to the currency's minor unit when one is given), or ValueError when it is NaN or
+    infinite, negative (or zero when not allowed), or 10^14 or more in major units (more than the ledger holds)."""
+    if not amount.is_finite():
+        raise ValueError(f"{field} {amount} is not a number: give it in digits (e.g. 1234.50)")
+    if amount.adjusted() >= 14:  # adjusted() only reads the exponent: no arithmetic on 1e500000
+        raise ValueError(f"{field} {_short(amount)} is too large: dunmail keeps amounts below {MAX_AMOUNT:,}")
+    rounded = quantize(amount, currency) if currency is not None else amount
+    if abs(rounded) >= MAX_AMOUNT:
+        raise ValueError(f"{field} {_short(amount)} is too large: dunmail keeps amounts below {MAX_AMOUNT:,}")
+    if rounded < 0:
+        raise ValueError(f"{field} {amount} is negative: enter a credit note as a decision on the case instead")
+    if rounded == 0 and not allow_zero:
+        raise ValueError(f"{field} must be above zero")
+    return rounded
+
+
+def parse_form_amount(text: str, currency: str | None = None, *, field: str = "amount",
+                      allow_zero: bool = True) -> Decimal:
+    """An amount typed in a form or given to an API: plain digits with an optional decimal point (commas for
+    thousands are dropped), checked by `check_amount`. ValueError with a message to show otherwise."""
+    raw = text.strip()
+    if len(raw) > MAX_AMOUNT_TEXT:
+        raise ValueError(f"{field}: {len(raw)} characters is no amount; write it in digits (e.g. 1234.50)")
+    cleaned = raw.replace(",", "").replace("_", "")
+    if not re.fullmatch(r"-?\d+(\.\d+)?", cleaned):
+        raise ValueError(f"{field}: {raw!r} is not an amount; write it in digits (e.g. 1234.50)")
+    return check_amount(Decimal(cleaned), currency, field=field, allow_zero=allow_zero)
+
+
+def _short(amount: Decimal) -> str:
+    return f"{amount:.3E}" if amount.adjusted() > 20 else format(amount, "f")

@@ -85,14 +85,48 @@ def _queued_mails(session: Session, case_ids: list[int]) -> dict[int, Mail]:
     return {m.case_id: m for m in rows if m.case_id is not None}
 
 
+MAX_BROKEN_PER_TICK = 20  # cases that fail to plan in one tick before the rest waits for the next tick
+
+
+class _CaseFailed(Exception):
+    def __init__(self, case_id: int, reason: str) -> None:
+        super().__init__(reason)
+        self.case_id, self.reason = case_id, reason
+
+
 def tick(engine: Engine, planner: Planner, *, now: datetime, batch: int = 500, dry_run: bool = False,
          stuck_after: timedelta = timedelta(minutes=10), consolidate: bool = False) -> TickReport:
-    """One scheduling pass. With dry_run nothing is written; the report lists what would be sent."""
+    """One scheduling pass. With dry_run nothing is written; the report lists what would be sent.
+
+    A case that fails to plan (any exception: a value no door should have let in, a planner bug) does not
+    stop the tick: the batch is rolled back, that case is set aside — in its own transaction, with one review
+    item, looked at again daily — and the batch is planned again without it."""
+    broken: dict[int, str] = {}
+    blocked: list[int] = []
+    while True:
+        try:
+            report = _tick_once(engine, planner, now=now, batch=batch, dry_run=dry_run, stuck_after=stuck_after,
+                                consolidate=consolidate, broken=broken)
+        except _CaseFailed as failed:
+            broken[failed.case_id] = failed.reason
+            if not dry_run:
+                _set_aside(engine, failed.case_id, failed.reason, now)
+                blocked.append(failed.case_id)
+            if len(broken) >= MAX_BROKEN_PER_TICK:
+                log.error("tick_gave_up", broken=len(broken))
+                return TickReport(blocked=blocked)
+            continue
+        report.blocked[:0] = blocked
+        return report
+
+
+def _tick_once(engine: Engine, planner: Planner, *, now: datetime, batch: int, dry_run: bool,
+               stuck_after: timedelta, consolidate: bool, broken: dict[int, str]) -> TickReport:
     report = TickReport()
     with session_factory(engine)() as session:
         if not dry_run:
             report.uncertain = sweep_stuck_sends(session, now=now, older_than=stuck_after)
-        cases = due_cases(session, now, batch)
+        cases = [c for c in due_cases(session, now, batch) if c.id not in broken]
         ids = [c.id for c in cases]
         queued = _queued_mails(session, ids) if cases else {}
         batch_state = _Batch(used_keys=_used_send_keys(session, ids) if cases else set())
@@ -104,6 +138,10 @@ def tick(engine: Engine, planner: Planner, *, now: datetime, batch: int = 500, d
                     _plan_case(session, case, planner, now, report, dry_run, queued.get(case.id), batch_state)
                 except ConfigError as exc:  # this case's data or policy, not the tick: the others go on
                     _blocked(session, case, exc, now, report)
+                except Exception as exc:  # anything else may have half-changed the session: start the batch again
+                    log.error("case_plan_failed", case_id=case.id, error=type(exc).__name__)
+                    session.rollback()
+                    raise _CaseFailed(case.id, f"{type(exc).__name__}: {str(exc)[:300]}") from exc
                 finally:
                     structlog.contextvars.unbind_contextvars("case_id")
         session.flush()
@@ -116,6 +154,19 @@ def tick(engine: Engine, planner: Planner, *, now: datetime, batch: int = 500, d
         else:
             session.commit()
     return report
+
+
+def _set_aside(engine: Engine, case_id: int, reason: str, now: datetime) -> None:
+    """A case that broke the tick: one review item (not one per tick), and no look again until tomorrow."""
+    with session_factory(engine).begin() as session:
+        case = session.get(Case, case_id, with_for_update=True)
+        if case is None:
+            return
+        ledger.open_review(session, ReviewKind.ESCALATION, case=case,
+                           summary=f"Reminders cannot be planned for this case ({reason}). Correct its invoice "
+                                   "or customer; dunmail tries again daily.")
+        ledger.record_event(session, case, "planning_failed", actor=ledger.SYSTEM, reason=reason)
+        case.next_action_at = now + BLOCKED_RETRY
 
 
 LADDER_TEMPLATES = frozenset({"courtesy", "reminder_1", "reminder_2", "reminder_3", "final_notice"})

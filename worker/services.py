@@ -11,22 +11,26 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
+
+import structlog
 
 from worker.classify.classifier import classify
 from worker.db.engine import transaction
-from worker.db.models import utcnow
+from worker.db.models import Mail, utcnow
 from worker.inbound.mime import parse_mail
-from worker.inbound.process import Pipeline, Processed, process_inbound, unprocessed_mail_ids
+from worker.inbound.process import Pipeline, Processed, process_inbound, shunt, unprocessed_mail_ids
 from worker.intake.route import make_router
 from worker.ladder.planner import LadderPlanner
-from worker.outbound.deliver import Outcome, deliver
+from worker.outbound.deliver import Outcome, deliver, pending_send_ids
 from worker.outbound.reminder import ReminderComposer
 from worker.outbound.smtp import Sender, SMTPConfig, SMTPSender
 from worker.outbound.tokens import verify_reply_token
 from worker.runtime import Runtime
 from worker.scheduler import TickReport, tick
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -93,7 +97,8 @@ class Services:
     def tick(self, *, now: datetime, dry_run: bool = False) -> TickReport:
         s = self.rt.settings
         return tick(self.rt.engine, self.planner, now=now, batch=s.tick_batch_size, dry_run=dry_run,
-                    consolidate=s.consolidate_per_customer)
+                    consolidate=s.consolidate_per_customer,
+                    stuck_after=timedelta(seconds=s.send_uncertain_after_seconds))
 
     def deliver(self, mail_id: int, *, now: Callable[[], datetime] | None = None) -> Outcome:
         return deliver(self.rt.engine, mail_id, sender=self.sender(), compose=self.reminders.compose,
@@ -101,6 +106,27 @@ class Services:
 
     def process(self, mail_id: int) -> Processed:
         return process_inbound(self.rt.engine, mail_id, self.pipeline)
+
+    def give_up_mail(self, mail_id: int, why: str) -> bool:
+        """A mail that could not be processed after every retry goes to a person; True when it was shunted."""
+        with transaction(self.rt.engine) as session:
+            mail = session.get(Mail, mail_id)
+            if mail is None or mail.direction != "in" or mail.status != "received":
+                return False
+            shunt(session, mail, why)
+            return True
+
+    def process_or_defer(self, mail_id: int) -> Processed | None:
+        """`process`, for inline loops: database trouble leaves the mail `received` for the next sweep."""
+        try:
+            return self.process(mail_id)
+        except Exception as exc:  # only transient database errors get here; the loop must go on
+            log.warning("mail_process_deferred", mail_id=mail_id, error=type(exc).__name__)
+            return None
+
+    def pending_sends(self) -> list[int]:
+        with transaction(self.rt.engine) as session:
+            return pending_send_ids(session)
 
     def unprocessed(self) -> list[int]:
         with transaction(self.rt.engine) as session:

@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +21,8 @@ from worker.cli.core import ConfigOption, console, fail
 from worker.db import migrate
 from worker.db.models import utcnow
 from worker.errors import DunmailError
+from worker.inbound.process import Processed
+from worker.outbound.deliver import Outcome
 from worker.services import Services
 
 log = structlog.get_logger(__name__)
@@ -60,7 +63,7 @@ def tick_command(
             console.print(table)
             console.print(f"dry run at {moment.isoformat()}: {len(report.previews)} reminder(s) would be sent")
             return
-        outcomes = [services.deliver(mail_id, now=lambda: moment) for mail_id in report.planned]
+        outcomes = [_deliver_one(services, mail_id, moment) for mail_id in report.planned]
         services.close()
     except DunmailError as exc:
         raise fail(str(exc)) from None
@@ -71,6 +74,15 @@ def tick_command(
                   f"{len(report.escalated)} escalated, {len(report.stopped)} stopped, "
                   f"{len(report.uncertain)} uncertain"
                   + (f", {len(report.blocked)} blocked (see the review queue)" if report.blocked else ""))
+
+
+def _deliver_one(services: Services, mail_id: int, moment: datetime) -> Outcome:
+    """One send of a synchronous tick; a failure is reported for this mail and the tick goes on with the next."""
+    try:
+        return services.deliver(mail_id, now=lambda: moment)
+    except Exception as exc:  # transient (the mail stays pending for the next tick) or a bug: say which mail
+        log.warning("tick_send_failed", mail_id=mail_id, error=type(exc).__name__)
+        return Outcome(mail_id, "retry", f"{type(exc).__name__}: {exc}")
 
 
 @app.command("worker")
@@ -139,11 +151,27 @@ def _tick_loop(services: Services, stop: threading.Event) -> None:
                 report = services.tick(now=utcnow())
                 for mail_id in report.planned:
                     actors.deliver_reminder.send(mail_id)
+                requeue_lost_sends(services, actors.broker, actors.deliver_reminder.send)
                 for mail_id in services.unprocessed():
                     actors.process_mail.send(mail_id)
         except Exception:  # the loop must outlive one bad pass; the next tick derives everything again
             log.exception("tick_failed")
         stop.wait(s.tick_interval_seconds)
+
+
+def requeue_lost_sends(services: Services, broker: object, send: Callable[[int], object]) -> list[int]:
+    """When the broker's queues are new (Redis restarted empty, flushed), enqueue every pending send again now
+    instead of waiting out the tick's 15-minute in-flight window. Never a double send: delivery sends a mail only
+    from `pending`, under the case lock, so a second message for the same mail is skipped."""
+    from worker.broker import broker_was_reset
+
+    if not broker_was_reset(broker):  # type: ignore[arg-type]
+        return []
+    ids = services.pending_sends()
+    for mail_id in ids:
+        send(mail_id)
+    log.warning("broker_reset_requeued", sends=len(ids))
+    return ids
 
 
 def _inbox_loop(services: Services, stop: threading.Event, via_broker: bool) -> None:
@@ -170,7 +198,7 @@ def _inbox_loop(services: Services, stop: threading.Event, via_broker: bool) -> 
                 actors.process_mail.send(mail_id)
         else:
             for mail_id in ids:
-                services.process(mail_id)
+                services.process_or_defer(mail_id)
 
     # IDLE is renewed every imap_idle_renew_seconds; without IDLE the mailbox polls every imap_poll_seconds.
     options = WatchOptions(holder=holder_name(), wait_seconds=s.imap_idle_renew_seconds)
@@ -186,13 +214,21 @@ def inbox_watch(health_port: HealthPort = 0, config: ConfigOption = None) -> Non
         _serve_health(health_port, rt, "inbox")
         services = Services.build(rt)
         for mail_id in services.unprocessed():  # anything stored but not processed before a crash
-            services.process(mail_id)
+            services.process_or_defer(mail_id)
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
         _inbox_loop(services, stop, via_broker=False)
     except DunmailError as exc:
         raise fail(str(exc)) from None
+
+
+def _outcome(result: Processed | None) -> str:
+    if result is None:
+        return "already stored"
+    if result.status == "failed":
+        return f"not processed ({result.error}); kept raw and put in the review queue"
+    return f"{result.intent} → case {result.case_id} ({result.case_state})"
 
 
 @inbox_app.command("process")
@@ -212,7 +248,6 @@ def inbox_process(
             with transaction(rt.engine) as session:
                 mail, new = store_inbound(session, path.read_bytes(), mailbox=f"file:{path.parent}")
             result = services.process(mail.id) if new else None
-            console.print(f"{path.name}: " + (f"{result.intent} → case {result.case_id} ({result.case_state})"
-                                              if result else "already stored"))
+            console.print(f"{path.name}: " + _outcome(result), markup=False)
     except DunmailError as exc:
         raise fail(str(exc)) from None

@@ -1,7 +1,8 @@
 """The ledger's tables. The database is the source of truth; the broker only carries work.
 
-Money is Numeric with an ISO 4217 currency beside it; times are stored as aware UTC datetimes
-(UtcDateTime puts the zone back on SQLite, which keeps none).
+Money is exact on both databases, with an ISO 4217 currency beside it: NUMERIC(18, 4) on PostgreSQL,
+and on SQLite (whose NUMERIC is a float) an integer count of 1/10,000 units (ExactMoney). Times are
+stored as aware UTC datetimes (UtcDateTime puts the zone back on SQLite, which keeps none).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import UserDefinedType
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -62,7 +64,53 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-Money = Numeric(18, 4, asdecimal=True)
+MONEY_SCALE = 4  # decimal places kept: every ISO 4217 minor unit fits (the finest, e.g. CLF, is 4)
+
+
+class _SqliteMoneyStorage(UserDefinedType[int]):
+    """What ExactMoney hands SQLite: the same NUMERIC(18, 4) declaration, but integers passed through as they are
+    (SQLite keeps an integer in a NUMERIC column exactly; it is a float it would round)."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return f"NUMERIC(18, {MONEY_SCALE})"
+
+
+class ExactMoney(TypeDecorator[Decimal]):
+    """A Decimal kept exactly to 4 places on both databases: 99999999999999.99 reads back as written.
+
+    PostgreSQL stores NUMERIC(18, 4) as it is. SQLite stores NUMERIC as a float (15–16 significant digits), so
+    there the value is written as an integer of 1/10,000 units — at most 10^18, inside a 64-bit integer — and
+    read back by scaling. Comparisons and SUM() work on the stored integers, since every bound value is scaled
+    the same way."""
+
+    impl = Numeric(18, MONEY_SCALE, asdecimal=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(_SqliteMoneyStorage())
+        return dialect.type_descriptor(Numeric(18, MONEY_SCALE, asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | int | None, dialect: Dialect) -> Decimal | int | None:
+        if value is None:
+            return None
+        amount = Decimal(value).quantize(Decimal(1).scaleb(-MONEY_SCALE))
+        return int(amount.scaleb(MONEY_SCALE)) if dialect.name == "sqlite" else amount
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            if isinstance(value, int):
+                return Decimal(value).scaleb(-MONEY_SCALE)
+            # Not an integer: a value in major units that migration 0002 did not convert (it converts them all).
+            return Decimal(str(value)).quantize(Decimal(1).scaleb(-MONEY_SCALE))
+        return Decimal(value).quantize(Decimal(1).scaleb(-MONEY_SCALE))
+
+
+Money = ExactMoney()
 
 
 class Base(DeclarativeBase):

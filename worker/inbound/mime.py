@@ -27,7 +27,9 @@ import structlog
 from worker.errors import MailParseError
 from worker.inbound.charsets import clean_text, decode_bytes
 from worker.inbound.htmltext import fix_meta_charset, html_to_text
+from worker.inbound.limits import MAX_PARTS, bound_header, bound_parsed
 from worker.inbound.message import Attachment, ParsedMail
+from worker.validation import storable
 
 log = structlog.get_logger(__name__)
 
@@ -166,11 +168,12 @@ DECODING_POLICY = _DecodingCompat32()
 class _Headers:
     """First raw value of each header (and all values where a header may repeat), read once."""
 
-    def __init__(self, msg: Message) -> None:
+    def __init__(self, msg: Message, defects: list[str] | None = None) -> None:
         self.first: dict[str, str] = {}
         self.all: dict[str, list[str]] = {}
-        for name, value in msg.raw_items():
+        for name, raw_value in msg.raw_items():
             key = name.lower()
+            value = bound_header(key, raw_value, defects if defects is not None else [])
             self.first.setdefault(key, value)
             self.all.setdefault(key, []).append(value)
 
@@ -186,6 +189,7 @@ class _Headers:
 def _ids(value: str | None) -> list[str]:
     if not value:
         return []
+    value = storable(value)  # 8-bit bytes arrive as lone surrogates, which no database query can carry
     found = _MSG_ID.findall(value)
     if found:
         return found
@@ -265,6 +269,7 @@ class _Body:
     defects: list[str] = field(default_factory=list)
     want_text: bool = True  # False: the caller only needs html and attachments from this subtree
     tnef_texts: list[str] = field(default_factory=list)  # the text inside winmail.dat: used when nothing else is
+    parts: int = 0  # MIME parts walked so far (bounded by MAX_PARTS)
 
 
 def _raw_header(part: Message, name: str) -> str | None:
@@ -555,6 +560,11 @@ def _delivery_status(part: Message, body: _Body) -> None:
 
 
 def _walk(part: Message, body: _Body) -> None:
+    body.parts += 1
+    if body.parts > MAX_PARTS:  # a 20,000-part mail: the start is read, the rest stays in the raw bytes
+        if body.parts == MAX_PARTS + 1:
+            body.defects.append("parts_truncated")
+        return
     ctype = part.get_content_type()
     if ctype in ("message/rfc822", "message/global"):
         _forwarded(part, body)
@@ -612,7 +622,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
     if not msg.keys():
         msg = _reparse_obsolete_headers(stripped)
     defects = _collect_defects(msg)
-    headers = _Headers(msg)
+    headers = _Headers(msg, defects)
     body = _Body()
     try:
         _walk(msg, body)
@@ -633,7 +643,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
     texts = body.texts if any(t.strip() for t in body.texts) else body.tnef_texts
     text, _ = clean_text("\n\n".join(t.strip("\n") for t in texts if t.strip()))
     _decoding_policy(msg)
-    return ParsedMail(
+    return bound_parsed(ParsedMail(
         raw=raw,
         message=msg,
         message_id=next(iter(_ids(headers.first.get("message-id"))), None),
@@ -649,4 +659,4 @@ def parse_mail(raw: bytes) -> ParsedMail:
         html=body.html,
         attachments=tuple(body.attachments),
         defects=tuple(dict.fromkeys(defects)),
-    )
+    ))

@@ -1,7 +1,11 @@
 """One stored inbound mail, start to finish: parse → classify → correlate → act, in one transaction.
 
-Anything that breaks here leaves the raw mail stored and a review item in front of a person; the
-mail is never dropped. Idempotent: a mail already processed is left alone.
+Mailman's shunt rule: whatever a mail does to any step (the parser recursing on 5,000 nested
+parentheses, a codec lookup on a charset named "base64", a NUL the database refuses), its work is
+rolled back to a savepoint, the raw mail stays stored, is marked failed with the reason and put in
+front of a person, and the caller goes on with the next mail. Only database trouble (the connection
+dropped, the file locked) propagates, so the caller can try the same mail again later. Idempotent: a
+mail already processed is left alone.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from dataclasses import dataclass
 
 import structlog
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from worker import ledger, metrics
@@ -23,6 +28,7 @@ from worker.inbound.authresults import read_auth_results
 from worker.inbound.correlate import place_reply
 from worker.inbound.message import ParsedMail
 from worker.inbound.trust import gather, judge
+from worker.validation import storable, storable_json
 
 log = structlog.get_logger(__name__)
 
@@ -52,6 +58,7 @@ class Processed:
     intent: str | None = None
     case_id: int | None = None
     case_state: str | None = None
+    error: str | None = None  # for failed: why, as stored on the mail
 
 
 def process_inbound(engine: Engine, mail_id: int, pipeline: Pipeline) -> Processed:
@@ -61,26 +68,65 @@ def process_inbound(engine: Engine, mail_id: int, pipeline: Pipeline) -> Process
             return Processed(mail_id, "skipped")
         structlog.contextvars.bind_contextvars(mail_id=mail.id, message_id=mail.message_id)
         try:
-            return _process(session, mail, pipeline)
+            return _shunted(session, mail, pipeline)
         finally:
             structlog.contextvars.unbind_contextvars("mail_id", "message_id", "case_id")
 
 
-def _process(session: Session, mail: Mail, p: Pipeline) -> Processed:
+def is_transient(exc: BaseException) -> bool:
+    """Database trouble that says nothing about the mail: the same mail may go through later."""
+    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
+
+
+def _shunted(session: Session, mail: Mail, p: Pipeline) -> Processed:
+    """Run the steps inside a savepoint; anything a step raises rolls them back and shunts the mail."""
+    mail_id = mail.id
+    progress = _Progress()
+    try:
+        with session.begin_nested():  # the savepoint's commit flushes: a value the database refuses lands here
+            return _process(session, mail, p, progress)
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+        log.error("mail_shunted", step=progress.step, error=type(exc).__name__)
+        why = f"failed at {progress.step}: {type(exc).__name__}: {str(exc)[:300]}"
+        return shunt(session, session.get(Mail, mail_id) or mail, why)
+
+
+def shunt(session: Session, mail: Mail, why: str) -> Processed:
+    """Mark a stored mail failed with the reason and open a review item; the raw bytes stay as they are."""
+    why = storable(why)
+    mail.status, mail.error = "failed", why
+    ledger.open_review(session, ReviewKind.PARSE_FAILED, mail=mail,
+                       summary=f"mail could not be processed ({why}); it is stored raw: read it and decide by hand")
+    return Processed(mail.id, "failed", error=why)
+
+
+@dataclass
+class _Progress:
+    step: str = "parse"
+
+
+def _process(session: Session, mail: Mail, p: Pipeline, progress: _Progress) -> Processed:
     try:
         parsed = p.parse(mail.raw or b"")
     except MailParseError as exc:
         return _unreadable(session, mail, str(exc))
+    progress.step = "describe"
     _describe(mail, parsed)
+    progress.step = "route"
     if p.route_other is not None and p.route_other(session, mail, parsed):
         mail.status = "processed"
         return Processed(mail.id, "processed")
+    progress.step = "classify"
     result = p.classify(parsed)
     mail.intent, mail.confidence = result.intent.value, float(result.confidence)
     metrics.REPLIES.labels(intent=result.intent.value).inc()
-    mail.analysis = _analysis(result)
+    mail.analysis = {**(mail.analysis or {}), **_analysis(result)}
+    progress.step = "correlate"
     placement = place_reply(session, parsed, result, reply_localpart=p.reply_localpart, verify_token=p.verify_token)
     mail.analysis = {**mail.analysis, "placed_by": placement.method, "forged_token": placement.forged_token}
+    progress.step = "act"
     mail.status = "processed"
     if placement.case_id is None:
         ledger.open_review(session, ReviewKind.UNPLACED, mail=mail,
@@ -109,23 +155,25 @@ def _aware(parsed: ParsedMail) -> bool:
 
 
 def _unreadable(session: Session, mail: Mail, why: str) -> Processed:
+    why = storable(why)
     mail.status, mail.error = "failed", why
     ledger.open_review(session, ReviewKind.PARSE_FAILED, mail=mail, summary=f"mail could not be read: {why}")
     log.warning("mail_unreadable", error=why)
-    return Processed(mail.id, "failed")
+    return Processed(mail.id, "failed", error=why)
 
 
 def _describe(mail: Mail, parsed: ParsedMail) -> None:
-    mail.subject = parsed.subject[:2000]
-    mail.from_addr = parsed.from_addr[:320]
-    mail.to_addrs = ", ".join(parsed.to)[:4000]
-    mail.in_reply_to = parsed.in_reply_to
+    """Header values as the database can hold them (8-bit header bytes arrive as lone surrogates)."""
+    mail.subject = storable(parsed.subject[:2000])
+    mail.from_addr = storable(parsed.from_addr[:320])
+    mail.to_addrs = storable(", ".join(parsed.to)[:4000])
+    mail.in_reply_to = storable(parsed.in_reply_to[:998]) if parsed.in_reply_to else None
     if parsed.date is not None:
         mail.sent_at = parsed.date
 
 
 def _analysis(result: Classification) -> dict[str, object]:
-    return {
+    analysis = {
         "intent": result.intent.value,
         "confidence": round(float(result.confidence), 3),
         "language": result.language,
@@ -138,6 +186,9 @@ def _analysis(result: Classification) -> dict[str, object]:
         "return_date": result.return_date.isoformat() if result.return_date else None,
         "reasons": list(result.reasons),
     }
+    cleaned = storable_json(analysis)
+    assert isinstance(cleaned, dict)
+    return cleaned
 
 
 def unprocessed_mail_ids(session: Session, limit: int = 500) -> list[int]:

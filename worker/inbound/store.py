@@ -1,7 +1,9 @@
 """Raw mail goes into the correspondence log first, before anything else is done with it.
 
-Idempotent by (mailbox, UIDVALIDITY, UID), then by Message-ID, then by a digest of the bytes, so a
-re-fetch, a UIDVALIDITY change or the same mail in two folders never makes a second row.
+Idempotent by (mailbox, UIDVALIDITY, UID), then by Message-ID *and* a digest of the bytes, so a
+re-fetch, a UIDVALIDITY change or the same mail in two folders never makes a second row. A mail that
+reuses a Message-ID already seen with other bytes is not a duplicate (senders reuse them, by bug or on
+purpose): it is stored and processed like any other, marked `reused_message_id` in its analysis.
 """
 
 from __future__ import annotations
@@ -28,14 +30,15 @@ def store_inbound(
             return same_slot, False
     message_id = _message_id(raw)
     digest = hashlib.sha256(raw).hexdigest()
-    twin = session.scalars(
-        select(Mail).where(Mail.direction == "in",
-                           Mail.message_id == message_id if message_id else Mail.digest == digest)
-    ).first()
+    same_id = Mail.message_id == message_id if message_id else Mail.message_id.is_(None)
+    twin = session.scalars(select(Mail).where(Mail.direction == "in", Mail.digest == digest, same_id)).first()
     if twin is not None:
         return twin, False
+    reused = message_id is not None and session.scalars(
+        select(Mail.id).where(Mail.direction == "in", Mail.message_id == message_id).limit(1)).first() is not None
     mail = Mail(direction="in", status="received", raw=raw, message_id=message_id, digest=digest,
-                mailbox=mailbox, uidvalidity=uidvalidity, uid=uid, created_at=utcnow())
+                mailbox=mailbox, uidvalidity=uidvalidity, uid=uid, created_at=utcnow(),
+                analysis={"reused_message_id": True} if reused else {})
     session.add(mail)
     session.flush()
     return mail, True
@@ -51,7 +54,8 @@ def _message_id(raw: bytes) -> str | None:
     match = _MESSAGE_ID.search(raw, 0, end.start() if end else min(len(raw), 262144))
     if match is None:
         return None
-    cleaned = re.sub(rb"\s+", b"", match.group(1)).decode("ascii", "replace").strip("<>")
+    # Control bytes (a NUL would make PostgreSQL refuse the whole batch) and 8-bit bytes are dropped.
+    cleaned = re.sub(rb"[\s\x00-\x1f\x7f]+", b"", match.group(1)).decode("ascii", "ignore").strip("<>")
     return cleaned[:998] or None
 
 
@@ -74,21 +78,25 @@ def store_batch(
     ))
     prepared = [(uid, raw, _message_id(raw), hashlib.sha256(raw).hexdigest()) for uid, raw in items if uid not in taken]
     ids = [mid for _, _, mid, _ in prepared if mid]
-    digests = [d for _, _, mid, d in prepared if not mid]
+    digests = [d for _, _, _, d in prepared]
     known_ids = set(session.scalars(select(Mail.message_id).where(Mail.direction == "in", Mail.message_id.in_(ids))))
-    known_digests = set(session.scalars(select(Mail.digest).where(Mail.direction == "in", Mail.digest.in_(digests))))
+    # A duplicate is the same Message-ID (or none) with the same bytes.
+    known: set[tuple[str | None, str | None]] = {
+        (mid, digest) for mid, digest in session.execute(
+            select(Mail.message_id, Mail.digest).where(Mail.direction == "in", Mail.digest.in_(digests)))}
     rows: list[dict[str, object]] = []
     now = utcnow()
     for uid, raw, mid, digest in prepared:
-        if (mid and mid in known_ids) or (not mid and digest in known_digests):
+        if (mid, digest) in known:
             continue
-        if mid:  # remember it: the same mail twice inside one batch is stored once too
+        known.add((mid, digest))  # remember it: the same mail twice inside one batch is stored once too
+        reused = mid is not None and mid in known_ids
+        if mid:
             known_ids.add(mid)
-        else:
-            known_digests.add(digest)
         rows.append({"direction": "in", "status": "received", "raw": raw, "message_id": mid, "digest": digest,
                      "mailbox": mailbox, "uidvalidity": uidvalidity, "uid": uid, "created_at": now,
-                     "subject": "", "from_addr": "", "to_addrs": "", "analysis": {}})
+                     "subject": "", "from_addr": "", "to_addrs": "",
+                     "analysis": {"reused_message_id": True} if reused else {}})
     if not rows:
         return []
     # One INSERT … RETURNING for the batch: building ORM objects cost more than the IMAP fetch itself.

@@ -25,6 +25,7 @@ from worker.inbound.authresults import read_auth_results
 from worker.inbound.message import ParsedMail
 from worker.inbound.trust import Trust, judge_forwarder
 from worker.settings import Settings
+from worker.validation import invoice_problem
 
 log = structlog.get_logger(__name__)
 
@@ -109,8 +110,11 @@ def intake_mail(session: Session, mail: Mail, parsed: ParsedMail, *, settings: S
     for inv in result.invoices:
         label = inv.number or "(no number)"
         missing = [k for k in ESSENTIAL if getattr(inv, k) in (None, "")]
-        if missing or inv.confidence < MIN_CONFIDENCE or inv.due_date is None:
-            doubtful.append(_doubt(inv, missing))
+        refused = None if missing else invoice_problem(number=inv.number, amount=inv.amount, currency=inv.currency,
+                                                       due_date=inv.due_date, issue_date=inv.issue_date)
+        if missing or refused or inv.confidence < MIN_CONFIDENCE or inv.due_date is None:
+            doubt = _doubt(inv, missing)
+            doubtful.append({**doubt, "why": f"{label[:64]}: {refused}"} if refused else doubt)
             to_review.append(label)
         elif not trust.acts:
             doubtful.append({**_doubt(inv, missing), "why": f"{label}: not opened, {trust.why}"})

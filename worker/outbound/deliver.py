@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 import structlog
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from worker import ledger, metrics
@@ -88,8 +89,16 @@ def _prepare(engine: Engine, mail_id: int, compose: Composer,
         if CaseState(case.state) not in SENDABLE:
             _cancel(session, case, mail, f"case is {case.state}")
             return Outcome(mail_id, "cancelled", case.state)
-        message, envelope_from, recipients = compose(session, case, mail)
-        raw = wire_bytes(message)  # exactly what goes over the wire: the log keeps it, the sender is handed it
+        try:
+            with session.begin_nested():  # a compose that breaks leaves nothing half-written behind
+                message, envelope_from, recipients = compose(session, case, mail)
+                raw = wire_bytes(message)  # exactly what goes over the wire: the log keeps it, the sender gets it
+        except Exception as exc:  # a value or template that cannot be rendered: retrying renders it the same
+            if isinstance(exc, OperationalError):
+                raise
+            why = f"could not be composed: {type(exc).__name__}: {str(exc)[:300]}"
+            _failed(session, case, mail, why, kind="compose")
+            return Outcome(mail_id, "failed", why)
         mail.raw = raw
         mail.subject = _readable(str(message["Subject"] or ""))
         mail.to_addrs = ", ".join(recipients)
@@ -178,16 +187,19 @@ def _uncertain(session: Session, case: Case, mail: Mail, why: str) -> None:
     log.error("send_uncertain", case_id=case.id, mail_id=mail.id, stage=mail.stage)
 
 
-def _failed(session: Session, case: Case, mail: Mail, why: str) -> None:
+def _failed(session: Session, case: Case, mail: Mail, why: str, *, kind: str = "refused") -> None:
+    """Refused by the server (kind refused) or impossible to compose (kind compose): a person looks, the ladder
+    holds; the mail is never retried by itself."""
     mail.status, mail.error = "failed", why
     for covered in _covered(session, mail):
         covered.status, covered.error = "pending", None  # refused as a whole: each goes out on its own
-    metrics.SEND_FAILURES.labels(outcome="refused").inc()
+    metrics.SEND_FAILURES.labels(outcome=kind).inc()
     case.next_action_at = None
     ledger.record_event(session, case, "send_failed", mail=mail, reason=why, stage=mail.stage)
-    ledger.open_review(session, ReviewKind.SEND_FAILED, case=case, mail=mail,
-                       summary=f"the mail server refused '{mail.stage}': {why}")
-    log.error("send_failed", case_id=case.id, mail_id=mail.id, stage=mail.stage)
+    summary = (f"the mail server refused '{mail.stage}': {why}" if kind == "refused"
+               else f"'{mail.stage}' {why}; correct the invoice or template, then resume the case")
+    ledger.open_review(session, ReviewKind.SEND_FAILED, case=case, mail=mail, summary=summary)
+    log.error("send_failed", case_id=case.id, mail_id=mail.id, stage=mail.stage, kind=kind)
 
 
 def sweep_stuck_sends(session: Session, *, now: datetime, older_than: timedelta) -> list[int]:
@@ -200,3 +212,10 @@ def sweep_stuck_sends(session: Session, *, now: datetime, older_than: timedelta)
         case = ledger.get_case(session, mail.case_id, lock=True)
         _uncertain(session, case, mail, "the worker stopped while this mail was being sent")
     return [m.id for m in stuck]
+
+
+def pending_send_ids(session: Session, limit: int = 10_000) -> list[int]:
+    """Planned reminders not yet handed to SMTP, oldest first: what to enqueue again when the broker lost its
+    queues. Enqueuing one twice is harmless: delivery sends a mail only from `pending`, under the case lock."""
+    return list(session.scalars(select(Mail.id).where(Mail.direction == "out", Mail.status == "pending")
+                                .order_by(Mail.id).limit(limit)))

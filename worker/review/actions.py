@@ -7,29 +7,39 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from worker.domain import Intent
+from worker.money import parse_form_amount
 from worker.review import decisions as d
 from worker.review.decisions import DecisionError
+from worker.validation import check_date
 
 Fields = Mapping[str, str]
 
 
 def _money(fields: Fields, key: str) -> Decimal:
+    """An amount from a form field, through the same checks as every door (no NaN, no 1e500000, no 1E+30)."""
     try:
-        return Decimal(fields.get(key, "").strip().replace(",", ""))
-    except InvalidOperation:
-        raise DecisionError(f"{key}: {fields.get(key, '')!r} is not an amount") from None
+        return parse_form_amount(fields.get(key, ""), field=key)
+    except ValueError as exc:
+        raise DecisionError(str(exc)) from None
 
 
 def _date(fields: Fields, key: str) -> date:
+    text = fields.get(key, "").strip()
     try:
-        return date.fromisoformat(fields.get(key, "").strip())
+        value = date.fromisoformat(text) if len(text) == 10 else None
     except ValueError:
-        raise DecisionError(f"{key}: give a date as YYYY-MM-DD") from None
+        value = None
+    if value is None:
+        raise DecisionError(f"{key}: give a date as YYYY-MM-DD")
+    try:
+        return check_date(value, key)
+    except ValueError as exc:
+        raise DecisionError(str(exc)) from None
 
 
 def instalments(text: str) -> list[tuple[Decimal, date]]:
@@ -44,6 +54,15 @@ def instalments(text: str) -> list[tuple[Decimal, date]]:
         first, second = parts if "-" in parts[0] else parts[::-1]
         out.append((_money({"amount": second}, "amount"), _date({"due": first}, "due")))
     return out
+
+
+def _id(fields: Fields, key: str, default: int | None) -> int:
+    text = fields.get(key, "").strip()
+    if not text and default is not None:
+        return default
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise DecisionError(f"{key}: give the number shown on the page")
+    return int(text)
 
 
 def _case_id(item_case: int | None) -> int:
@@ -77,10 +96,10 @@ ACTIONS: dict[str, Action] = {
         s, _case_id(c), actor=a, reason=_r(f), new_email=f.get("email", ""),
         clear=[e for e in f.get("clear", "").split(",") if e], item=i),
     "attach": lambda s, i, c, f, a: d.attach_mail(
-        s, int(f.get("mail_id") or (i.mail_id if i and i.mail_id else 0)), int(_money(f, "case_id")),
+        s, _id(f, "mail_id", i.mail_id if i else None), _id(f, "case_id", None),
         actor=a, reason=_r(f), item=i),
     "reclassify": lambda s, i, c, f, a: d.reclassify(
-        s, int(f.get("mail_id") or (i.mail_id if i and i.mail_id else 0)), _intent(f), actor=a, reason=_r(f),
+        s, _id(f, "mail_id", i.mail_id if i else None), _intent(f), actor=a, reason=_r(f),
         item=i),
     "pause": lambda s, i, c, f, a: d.pause(s, _case_id(c), actor=a, reason=_r(f), item=i),
     "done": lambda s, i, c, f, a: d.mark_done(s, _item(i), actor=a, reason=_r(f)),

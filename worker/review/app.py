@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,6 +31,7 @@ from worker.db.models import Case, Instalment, Mail, ReviewItem, User, utcnow
 from worker.domain import Intent, ReviewKind
 from worker.errors import NotFound
 from worker.ledger import TransitionError
+from worker.money import parse_form_amount
 from worker.review import actions, auth, dashboard, queue
 from worker.review.decisions import DecisionError, actor_for
 from worker.review.sanitize import bodies, clean_html
@@ -300,7 +300,8 @@ def _safe_next(value: str | None) -> str:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.strip().isdigit() else None
+    text = (value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 def _user_tuple(user: User | None) -> tuple[str, str, int] | None:
@@ -310,9 +311,9 @@ def _user_tuple(user: User | None) -> tuple[str, str, int] | None:
 def _filters(request: Request) -> queue.Filters:
     q = request.query_params
     kind = q.get("kind", "")
-    try:
-        amount = Decimal(q["min_amount"]) if q.get("min_amount") else None
-    except InvalidOperation:
+    try:  # the shared checks: a '1e500000' or 'NaN' in the link is no filter, not a database error
+        amount = parse_form_amount(q["min_amount"]) if q.get("min_amount") else None
+    except ValueError:
         amount = None
     return queue.Filters(kind=kind if kind in {k.value for k in ReviewKind} else "",
                          min_age_hours=_int(q.get("min_age_hours")), min_amount=amount,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -52,6 +53,8 @@ def build(session: Session, today: date) -> Dashboard:
     open_invoices = session.scalars(select(Invoice).where(Invoice.status == "open", Invoice.balance > 0)).all()
     aging: dict[str, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(BUCKETS, Decimal("0")))
     for inv in open_invoices:
+        if not inv.balance.is_finite():  # stored before the doors checked values: shown nowhere, never a 500
+            continue
         aging[inv.currency][bucket(inv.due_date, today)] += inv.balance
     open_amount = {cur: sum(b.values(), Decimal("0")) for cur, b in aging.items()}
     states = dict(session.execute(select(Case.state, func.count()).group_by(Case.state)).all())
@@ -86,7 +89,7 @@ def dso(session: Session, today: date, open_amount: dict[str, Decimal]) -> dict[
     out = {}
     for cur, amount in open_amount.items():
         total = Decimal(billed.get(cur) or 0)
-        if total > 0:
+        if total.is_finite() and total > 0:
             out[cur] = round(float(amount / total) * DSO_WINDOW_DAYS, 1)
     return out
 
@@ -94,6 +97,7 @@ def dso(session: Session, today: date, open_amount: dict[str, Decimal]) -> dict[
 def bar_chart(values: list[tuple[str, float]], *, title: str, unit: str = "", width: int = 420) -> str:
     """A horizontal bar chart as inline SVG; labels escaped, so any text is safe in it."""
     bar_h, gap, label_w = 22, 8, 110
+    values = [(label, value if math.isfinite(value) else 0.0) for label, value in values]
     height = len(values) * (bar_h + gap) + 30
     top = max((v for _, v in values), default=0) or 1
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '

@@ -12,6 +12,11 @@ import email.policy
 from email.message import EmailMessage
 
 import nh3
+import structlog
+
+from worker.validation import storable
+
+log = structlog.get_logger(__name__)
 
 TAGS = {"a", "b", "blockquote", "br", "div", "em", "h1", "h2", "h3", "h4", "hr", "i", "img", "li", "ol", "p",
         "pre", "span", "strong", "table", "tbody", "td", "th", "thead", "tr", "u", "ul"}
@@ -27,10 +32,28 @@ def clean_html(html: str, *, allow_images: bool = False) -> str:
                      link_rel="noopener noreferrer nofollow")
 
 
+RAW_VIEW_LIMIT = 200_000  # characters of a mail shown as raw text when it cannot be read part by part
+
+
 def bodies(raw: bytes | None) -> tuple[str, str]:
-    """(plain text, raw HTML) of a stored mail; either may be empty."""
+    """(plain text, raw HTML) of a stored mail; either may be empty. Never raises: a mail the parser
+    chokes on (a NUL in a charset, a header nested past the recursion limit, …) is shown as its raw text,
+    which the page escapes like any other text."""
     if not raw:
         return "", ""
+    try:
+        return _bodies(raw)
+    except Exception as exc:  # the page must render for every stored mail; a person reads it raw
+        log.warning("mail_shown_raw", error=type(exc).__name__)
+        return raw_text(raw), ""
+
+
+def raw_text(raw: bytes) -> str:
+    """The stored bytes as text for a person to read (undecodable bytes and NULs replaced)."""
+    return storable(raw[: RAW_VIEW_LIMIT * 4].decode("utf-8", "replace")[:RAW_VIEW_LIMIT])
+
+
+def _bodies(raw: bytes) -> tuple[str, str]:
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(msg, EmailMessage)
     text, html = "", ""
@@ -40,11 +63,11 @@ def bodies(raw: bytes | None) -> tuple[str, str]:
             continue
         try:
             content = part.get_content()
-        except (LookupError, UnicodeError):
+        except Exception:  # an odd charset label (base64, rot13, a NUL in it): the bytes as UTF-8
             payload = part.get_payload(decode=True)
             content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
-        if kind == "plain":
-            text = str(content)
+        if kind == "plain":  # a page shows at most RAW_VIEW_LIMIT characters of a body; the .eml has it all
+            text = storable(str(content)[:RAW_VIEW_LIMIT])
         else:
-            html = str(content)
+            html = storable(str(content)[:RAW_VIEW_LIMIT * 5])
     return text, html

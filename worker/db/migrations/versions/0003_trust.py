@@ -1,7 +1,7 @@
 """review sessions kept server-side (issue 12, finding 6)
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-03 15:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import worker.db.models
 
 revision: str = "0003"
-down_revision: str | None = "0001"  # the lead re-chains this after 0002
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
