@@ -104,6 +104,22 @@ def test_low_confidence_goes_to_a_person(engine: Engine) -> None:
     assert _state(engine, case_id) == "needs_review" and _reviews(engine) == ["unclear"]
 
 
+def test_an_unsure_reply_reaches_a_person_with_its_two_likeliest_intents_and_why(engine: Engine) -> None:
+    """Below the threshold the review item names the two likeliest intents and the deciding sentence, and the
+    mail's stored analysis keeps both for the case page."""
+    case_id = _case(engine)
+    pipeline = fixed(Intent.PAID, 0.52, alternatives=((Intent.PAID, 0.52), (Intent.PROMISE_TO_PAY, 0.4)),
+                     why=("the transfer is being set up",))
+    mail_id = _reply(engine, to=f"ar+good{case_id}@dunmail.example")
+    process_inbound(engine, mail_id, pipeline)
+    with transaction(engine) as s:
+        item = s.scalars(select(ReviewItem)).one()
+        assert "paid 52%, promise_to_pay 40%" in item.summary and "the transfer is being set up" in item.summary
+        analysis = s.get(Mail, mail_id).analysis  # type: ignore[union-attr]
+        assert analysis["alternatives"] == [["paid", 0.52], ["promise_to_pay", 0.4]]
+        assert analysis["why"] == ["the transfer is being set up"]
+
+
 def test_forged_token_never_pauses_silently(engine: Engine) -> None:
     """A token that does not verify: even though the sender matches the case, a person decides."""
     case_id = _case(engine)

@@ -7,12 +7,12 @@ import warnings
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from starlette.exceptions import StarletteDeprecationWarning
 
 from tests.e2e.seed import PASSWORD, Seeded, seed
-from worker.db.models import Case, Instalment, ReviewItem
+from worker.db.models import Case, Instalment, Mail, ReviewItem
 from worker.domain import ReviewKind
 from worker.review.app import create_app
 from worker.review.auth import LoginThrottle
@@ -153,6 +153,19 @@ def test_case_page_shows_japanese_reply_and_intent(client: TestClient, seeded: S
     html = client.get(f"/cases/{seeded.dispute.id}").text
     assert "注文数は10個ですが" in html and "dispute" in html and "0.90" in html and "132000 JPY" in html
     assert "A friendly reminder." in html
+
+
+def test_case_page_shows_why_and_the_two_likeliest_intents(client: TestClient, session: Session,
+                                                           seeded: Seeded) -> None:
+    """A reply's deciding sentences and its two likeliest intents are on the card, escaped like any text."""
+    mail = session.scalars(select(Mail).where(Mail.case_id == seeded.dispute.id, Mail.direction == "in")).one()
+    mail.analysis = {**(mail.analysis or {}), "why": ["注文数は10個ですが<b>20個</b>請求されています"],
+                     "alternatives": [["dispute", 0.91], ["other", 0.06]]}
+    session.commit()
+    login(client)
+    html = client.get(f"/cases/{seeded.dispute.id}").text
+    assert "Why: <q>注文数は10個ですが&lt;b&gt;20個&lt;/b&gt;請求されています</q>" in html
+    assert "Likeliest: <span class=\"tag\">dispute</span> 91%" in html and "other</span> 6%" in html
 
 
 def test_raw_eml_download(client: TestClient, seeded: Seeded) -> None:

@@ -119,6 +119,14 @@ ACTIONS: dict[Intent, Callable[[ActContext], str]] = {
 }
 
 
+def _unsure(result: Classification) -> str:
+    """The review summary of a reply read without enough confidence: the two likeliest intents and why."""
+    guesses = ", ".join(f"{i.value} {p:.0%}" for i, p in result.alternatives) or (
+        f"{result.intent.value} {result.confidence:.0%}")
+    why = f"; it says: \u201c{result.why[0][:160]}\u201d" if result.why else ""
+    return f"unsure what the reply means (likeliest {guesses}){why}"
+
+
 def act_on_reply(ctx: ActContext, *, trust: Trust, min_confidence: float) -> str:
     """Apply the reply to its case; returns the case state after it."""
     intent = ctx.result.intent
@@ -131,9 +139,7 @@ def act_on_reply(ctx: ActContext, *, trust: Trust, min_confidence: float) -> str
     if not trust.acts:
         return _untrusted(ctx, trust)
     if ctx.result.confidence < min_confidence and intent not in (Intent.AUTO_REPLY, Intent.BOUNCE):
-        return _pause(CaseState.NEEDS_REVIEW, ReviewKind.UNCLEAR,
-                      f"unsure what the reply means (best guess {intent.value}, "
-                      f"confidence {ctx.result.confidence:.2f})")(ctx)
+        return _pause(CaseState.NEEDS_REVIEW, ReviewKind.UNCLEAR, _unsure(ctx.result))(ctx)
     return ACTIONS[intent](ctx)
 
 

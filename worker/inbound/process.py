@@ -185,6 +185,8 @@ def _analysis(result: Classification) -> dict[str, object]:
         "bounce_permanent": result.bounce_permanent,
         "return_date": result.return_date.isoformat() if result.return_date else None,
         "reasons": list(result.reasons),
+        "why": list(result.why),  # the deciding sentences, shown to the reviewer
+        "alternatives": [[intent.value, p] for intent, p in result.alternatives],
     }
     cleaned = storable_json(analysis)
     assert isinstance(cleaned, dict)

@@ -341,7 +341,9 @@ def _mail_view(mail: Mail, images: bool) -> dict[str, Any]:
     return {"mail": mail, "text": analysis.get("reply_text") or text, "full_text": text,
             "html": Markup(clean_html(html, allow_images=images)) if html else None,
             "promised_date": analysis.get("promised_date"), "amounts": analysis.get("amounts") or [],
-            "language": analysis.get("language"), "corrected": analysis.get("corrected_intent")}
+            "language": analysis.get("language"), "corrected": analysis.get("corrected_intent"),
+            "why": [str(w) for w in analysis.get("why") or []][:3],
+            "alternatives": [(str(a[0]), float(a[1])) for a in analysis.get("alternatives") or [] if len(a) == 2][:2]}
 
 
 def _case_data(session: Session, case_id: int, images: bool) -> dict[str, Any]:
