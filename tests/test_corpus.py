@@ -286,17 +286,23 @@ def test_corpus_stays_small() -> None:
     assert size < 16 * 1024 * 1024
 
 
-def test_generator_reproduces_the_committed_corpus(tmp_path: Path) -> None:
-    """scripts/build_corpus.py is deterministic and the committed files are exactly what it writes."""
+def build_corpus(*args: str) -> int:
+    """Run scripts/build_corpus.py's main() in this process with these arguments."""
     spec = importlib.util.spec_from_file_location("build_corpus", ROOT / "scripts" / "build_corpus.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["build_corpus"] = module
     try:
         spec.loader.exec_module(module)
-        assert module.main(["--out", str(tmp_path)]) == 0
+        result: int = module.main(list(args))
+        return result
     finally:
         del sys.modules["build_corpus"]
+
+
+def test_generator_reproduces_the_committed_corpus(tmp_path: Path) -> None:
+    """scripts/build_corpus.py is deterministic and the committed files are exactly what it writes."""
+    assert build_corpus("--out", str(tmp_path)) == 0
     for split in SPLITS:
         built = sorted(p.name for p in (tmp_path / split).iterdir())
         committed = sorted(p.name for p in (CORPUS / split).iterdir())
@@ -312,15 +318,7 @@ FRESH = CORPUS / "fresh"
 def test_fresh_sets_are_what_their_source_renders(name: str, tmp_path: Path) -> None:
     """Each fresh held-out folder is exactly scripts/build_corpus.py --set of its source file, no body of
     it is in the training sources, and every intent a person writes is in it."""
-    spec = importlib.util.spec_from_file_location("build_corpus", ROOT / "scripts" / "build_corpus.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["build_corpus"] = module
-    try:
-        spec.loader.exec_module(module)
-        assert module.main(["--set", str(FRESH / f"{name}.txt"), "--out", str(tmp_path)]) == 0
-    finally:
-        del sys.modules["build_corpus"]
+    assert build_corpus("--set", str(FRESH / f"{name}.txt"), "--out", str(tmp_path)) == 0
     built = sorted(p.name for p in tmp_path.iterdir())
     assert built == sorted(p.name for p in (FRESH / name).iterdir())
     for file in built:
