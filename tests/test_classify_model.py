@@ -189,3 +189,18 @@ def test_classify_train_names_a_missing_corpus(tmp_path: Path) -> None:
     result = CliRunner().invoke(model_app, ["train", "--corpus", str(tmp_path), "--out", str(out)])
     assert result.exit_code == 2
     assert "labels.jsonl" in result.output and not out.exists()
+
+
+def test_the_cached_lookup_counts_exactly_the_features_of_the_analyzer() -> None:
+    """feature_ids (per-word caches) gives the same multiset of known features as features() over the
+    whole training corpus, so caching changes speed and nothing else."""
+    from collections import Counter
+
+    shipped = intent_model.load(intent_model.SHIPPED_MODEL)
+    labels = (Path(__file__).parent / "corpus" / "train" / "labels.jsonl").read_text(encoding="utf-8").splitlines()
+    texts = [classify_bytes((Path(__file__).parent / "corpus" / "train" / json.loads(line)["file"]).read_bytes(),
+                            model=None).reply_text for line in labels[::7]]
+    assert len(texts) > 250
+    for text in [*texts, "ＰＡＩＤ on the 12th お振込み済み paymnet", ""]:
+        plain = Counter(i for i in map(shipped.vocabulary.get, features(text)) if i is not None)
+        assert shipped.feature_ids(text) == plain, text

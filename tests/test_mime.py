@@ -26,7 +26,7 @@ from worker.inbound.charsets import (
     jis_pair_to_sjis,
 )
 from worker.inbound.htmltext import fix_meta_charset, html_to_text, may_have_quote_container, split_html_quote
-from worker.inbound.mime import parse_mail
+from worker.inbound.mime import canonical_boundaries, parse_mail
 
 CP932_TRAPS = "①②㈱～髙﨑－∥￢ 請求書 ｱｲｳ"  # NEC row 13, wave dash, IBM extensions, half-width kana
 
@@ -636,3 +636,40 @@ def test_format_flowed_is_joined() -> None:
         [], part('text/plain; format="flowed"', "We will pay \r\n on Friday.\r\n", charset="utf-8")
     )
     assert parse_mail(english).text == "We will pay on Friday."
+
+
+NESTED = (
+    b"From: a@example.com\r\nSubject: parts\r\nMIME-Version: 1.0\r\n"
+    b'Content-Type: multipart/mixed; boundary="outer-77"\r\n\r\n'
+    b"--outer-77\r\nContent-Type: multipart/alternative; boundary=inner.9\r\n\r\n"
+    b"--inner.9\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nWe paid on Monday.\r\n"
+    b"--inner.9\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>We paid on Monday.</p>\r\n--inner.9--\r\n"
+    b"--outer-77\r\nContent-Type: application/pdf; name=r.pdf\r\nContent-Disposition: attachment; filename=r.pdf\r\n"
+    b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n--outer-77--\r\n"
+)
+
+
+def test_boundaries_are_renamed_for_the_parser_and_the_mail_reads_the_same() -> None:
+    """Unique boundaries become =_b0_=, =_b1_= … for the stdlib parser (its compiled patterns are reused),
+    and the parsed text, HTML and attachments are what the mail says; the stored raw is untouched."""
+    renamed = canonical_boundaries(NESTED)
+    assert b"outer-77" not in renamed and b"inner.9" not in renamed and b"--=_b1_=--" in renamed
+    parsed = parse_mail(NESTED)
+    assert parsed.raw == NESTED
+    assert parsed.text == "We paid on Monday." and "<p>We paid on Monday.</p>" in (parsed.html or "")
+    assert [a.filename for a in parsed.attachments] == ["r.pdf"]
+
+
+@pytest.mark.parametrize("raw", [
+    NESTED.replace(b"We paid on Monday.\r\n--inner.9\r\nContent-Type: text/html",
+                   b"see inner.9 above\r\n--inner.9\r\nContent-Type: text/html"),  # the boundary in the text
+    NESTED.replace(b"inner.9", b"outer-77x"),  # one boundary part of another
+    b'Subject: broken\r\n\r\nboundary="abc"\r\n\r\n--abc\r\nhello\r\n--abc--\r\n',  # a boundary only in the body
+])
+def test_a_boundary_that_is_not_only_a_boundary_is_left_as_written(raw: bytes) -> None:
+    """Renaming is skipped where it could change what a person reads: a boundary that also occurs in the
+    content, or inside another boundary; and a mail whose text would show a renamed one is read as written."""
+    parsed = parse_mail(raw)
+    assert "=_b" not in parsed.text and "=_b" not in (parsed.html or "")
+    if b"Content-Type: multipart" not in raw:
+        assert "--abc" in parsed.text

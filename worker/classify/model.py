@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import structlog
 
-from worker.classify.features import features
+from worker.classify.features import pieces, run_features, word_features
 from worker.domain import Intent
 
 log = structlog.get_logger(__name__)
@@ -67,9 +67,32 @@ class IntentModel:
     stack_intercept: np.ndarray  # (n_classes,)
     info: Mapping[str, Any]
 
+    def __post_init__(self) -> None:
+        # Words and Japanese runs recur from mail to mail: their feature ids are looked up once.
+        object.__setattr__(self, "_word_ids", functools.lru_cache(maxsize=1 << 16)(self._ids_of_word))
+        object.__setattr__(self, "_run_ids", functools.lru_cache(maxsize=1 << 14)(self._ids_of_run))
+
+    def _ids_of_word(self, word: str) -> tuple[int | None, ...]:
+        return tuple(map(self.vocabulary.get, word_features(word)))
+
+    def _ids_of_run(self, run: str) -> tuple[int | None, ...]:
+        return tuple(map(self.vocabulary.get, run_features(run)))
+
+    def feature_ids(self, text: str) -> Counter[int]:
+        """How often each known feature of features(text) occurs, by its id (the same multiset, faster)."""
+        cut = pieces(text)
+        ids: list[int | None] = list(map(self.vocabulary.get, cut.bigrams))
+        for word in cut.words:
+            ids += self._word_ids(word)  # type: ignore[attr-defined]
+        for run in cut.runs:
+            ids += self._run_ids(run)  # type: ignore[attr-defined]
+        counts: Counter[int | None] = Counter(ids)  # counted in C
+        counts.pop(None, None)  # features the model never saw
+        return counts  # type: ignore[return-value]
+
     def text_probabilities(self, text: str) -> np.ndarray:
         """The text model's probability per class for a reply's words."""
-        counts = Counter(i for i in map(self.vocabulary.get, features(text)) if i is not None)
+        counts = self.feature_ids(text)
         z = self.intercept.astype(np.float64)
         if counts:
             idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))

@@ -610,13 +610,37 @@ def _reparse_obsolete_headers(raw: bytes) -> Message:
     raise MailParseError("no headers")
 
 
-def parse_mail(raw: bytes) -> ParsedMail:
-    """Parse one raw mail. Never raises on broken mail (see defects); MailParseError when no header."""
-    stripped = raw.lstrip(b"\r\n")
-    if not stripped.strip():
-        raise MailParseError("empty mail")
+_BOUNDARY_PARAM = re.compile(rb'boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))', re.IGNORECASE)
+_MAX_BOUNDARIES = 20
+
+
+def canonical_boundaries(raw: bytes) -> bytes:
+    """The mail with each multipart boundary renamed to one the parser has seen before, when that is safe.
+
+    The stdlib parser compiles a regex for every boundary it meets, and boundaries are unique per mail,
+    so its regex cache never helps: ≈0.2 ms of every multipart mail went to compiling. Renaming them
+    `=_b0_=`, `=_b1_=` … lets one compiled pattern serve all mails. A boundary is renamed only when it
+    occurs nowhere but in its parameter and at the start of its delimiter lines, and none is part of
+    another; else the mail is parsed as written. The stored raw mail is never changed."""
+    found = list(dict.fromkeys(m.group(1) or m.group(2) for m in _BOUNDARY_PARAM.finditer(raw)))
+    if not found or len(found) > _MAX_BOUNDARIES:
+        return raw
+    if any(a != b and a in b for a in found for b in found):
+        return raw
+    params = [m.group(1) or m.group(2) for m in _BOUNDARY_PARAM.finditer(raw)]
+    out = raw
+    for n, boundary in enumerate(found):
+        new = b"=_b%d_=" % n
+        delimiters = raw.count(b"\n--" + boundary) + raw.startswith(b"--" + boundary)
+        if new in raw or raw.count(boundary) != delimiters + params.count(boundary):
+            return raw
+        out = out.replace(boundary, new)
+    return out
+
+
+def _read(data: bytes, stripped: bytes) -> tuple[Message, _Headers, _Body, list[str]]:
     try:
-        msg = email.message_from_bytes(stripped, policy=compat32)
+        msg = email.message_from_bytes(data, policy=compat32)
     except Exception as exc:  # the stdlib parser is lenient; anything it throws means unreadable
         raise MailParseError(f"unparseable mail: {type(exc).__name__}") from exc
     if not msg.keys():
@@ -632,6 +656,25 @@ def parse_mail(raw: bytes) -> ParsedMail:
         log.warning("mime_walk_failed", error=type(exc).__name__)
         body.defects.append(f"mime_walk_failed:{type(exc).__name__}")
     defects.extend(body.defects)
+    return msg, headers, body, defects
+
+
+_RENAMED = re.compile(r"=_b\d+_=")
+
+
+def _shows_renamed(body: _Body) -> bool:
+    return any(_RENAMED.search(t) for t in (*body.texts, *body.tnef_texts, body.html or ""))
+
+
+def parse_mail(raw: bytes) -> ParsedMail:
+    """Parse one raw mail. Never raises on broken mail (see defects); MailParseError when no header."""
+    stripped = raw.lstrip(b"\r\n")
+    if not stripped.strip():
+        raise MailParseError("empty mail")
+    renamed = canonical_boundaries(stripped)
+    msg, headers, body, defects = _read(renamed, stripped)
+    if renamed is not stripped and _shows_renamed(body):  # a boundary in text a broken mail shows: as written
+        msg, headers, body, defects = _read(stripped, stripped)
     senders = _addresses(headers.all.get("from", []) or headers.all.get("sender", []), defects, "from")
     to = _addresses(
         headers.all.get("to", [])
