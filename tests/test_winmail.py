@@ -29,12 +29,13 @@ def test_the_files_inside_winmail_dat_are_attachments() -> None:
 
 
 def test_a_payment_proof_inside_winmail_dat_counts_as_one() -> None:
-    """"Please find attached" says too little to act on alone; the remittance advice inside winmail.dat says paid."""
-    dat = winmail_dat([("Remittance_Advice.pdf", PDF)])
-    with_advice = classify_bytes(_outlook_reply("Please find attached.", dat))
-    assert with_advice.intent is Intent.PAID and with_advice.confidence >= LOW_CONFIDENCE
-    alone = classify_bytes(_outlook_reply("Please find attached.", winmail_dat([])))
-    assert alone.intent is not Intent.PAID or alone.confidence < LOW_CONFIDENCE  # a person looks
+    """The remittance advice inside winmail.dat says paid even where the words say nothing ("Hello,"); the
+    same words with an empty winmail.dat do not."""
+    with_advice = classify_bytes(_outlook_reply("Hello,", winmail_dat([("Remittance_Advice.pdf", PDF)])))
+    assert with_advice.intent is Intent.PAID and "paid_proof_attached" in with_advice.reasons
+    assert classify_bytes(_outlook_reply("Hello,", winmail_dat([]))).intent is not Intent.PAID
+    attached = classify_bytes(_outlook_reply("Please find attached.", winmail_dat([("Remittance_Advice.pdf", PDF)])))
+    assert attached.intent is Intent.PAID and attached.confidence >= LOW_CONFIDENCE
 
 
 def test_japanese_outlook_names_come_out_right() -> None:

@@ -50,6 +50,7 @@ LOW_CONFIDENCE = 0.8
 NOTHING_SAID = 0.3  # confidence of "other" when no rule fired at all
 SUBJECT_WEIGHT = 0.8  # a subject the customer wrote counts a little less than the body
 ATTACHMENT_WEIGHT = 0.75  # "remittance.pdf" hints at a payment but is not a sentence
+PROOF_RULE = "paid_proof_attached"  # an attachment named like a remittance advice or 振込明細
 MAX_REPLY_CHARS = 6000  # rules read the start of very long replies only (pasted statements, logs)
 
 RULESETS: dict[str, tuple[Sequence[Rule], Language]] = {
@@ -190,6 +191,10 @@ def weigh(reading: Reading, model: IntentModel | None) -> Verdict:
     )
     ranked = sorted(probs, key=lambda i: -probs[i])
     best = ranked[0]
+    if best is Intent.OTHER and any(h.rule == PROOF_RULE for h in verdict.hits):
+        # A remittance advice attached says paid whatever the words; the model reads words only.
+        return replace(verdict, intent=Intent.PAID, confidence=verdict.scores.get(Intent.PAID, ATTACHMENT_WEIGHT),
+                       alternatives=tuple((i, round(probs[i], 3)) for i in ranked[:2]), model_reasons=(PROOF_RULE,))
     alternatives = tuple((i, round(probs[i], 3)) for i in ranked[:2])
     reasons = (*(verdict.reasons if best is verdict.intent else ()), f"model:{best.value}")
     return replace(verdict, intent=best, confidence=probs[best], alternatives=alternatives, model_reasons=reasons)
@@ -236,7 +241,7 @@ def read_intent(
     hits: list[Hit] = []
     proof = next((n for n in attachment_names if _PROOF_NAME.search(n)), None)
     if proof is not None:
-        hits.append(Hit("paid_proof_attached", Intent.PAID, ATTACHMENT_WEIGHT, (0, 0), -1))
+        hits.append(Hit(PROOF_RULE, Intent.PAID, ATTACHMENT_WEIGHT, (0, 0), -1))
     # Intents in precedence order; once one is said, the ones below it cannot change the verdict.
     for intent in PRECEDENCE:
         for rules, lang, doc in readings:
@@ -313,7 +318,8 @@ def _first_promise_date(found: Sequence[FoundDate], today: date, text: str = "")
     anchored = [f for f in future if _near_payment_word(text, f)] if text else []
     if anchored:
         return anchored[-1].value
-    deadlines = [f for f in future if f.deadline]
+    lowered = lower_keeping_length(text)
+    deadlines = [f for f in future if f.deadline or _LATEST_AFTER.match(lowered[f.end : f.end + 24])]
     return (deadlines or future)[0].value
 
 
@@ -339,10 +345,9 @@ _NEAR = 24  # characters between a date and its payment word, either side
 
 # Before a date, weaker: the day someone is back or busy until. It is the payment day only when nothing
 # else is ("I'll pay it the day I get back, Monday 14th"), so it is dropped only if another date remains.
-_BACK_BEFORE = re.compile(
-    r"(?:back|return(?:ing|s)?)(?: in the [a-z]+| at (?:my|the) desk| to the office| in (?:the )?office)?(?: on)?\s*$|"
-    r"(?:till|until|til)\s*$"
-)
+_BACK_BEFORE = re.compile(r"\b(?:back|return(?:ing|s)?)\b[^.,;!?]{0,24}?(?:\bon)?\s*$|(?:till|until|til)\s*$")
+# After a date: "Friday at the latest" is a deadline as much as "by Friday".
+_LATEST_AFTER = re.compile(r"^[\s,]*(?:at\s+the\s+(?:very\s+)?latest|latest|at\s+the\s+outside)\b")
 
 
 def _payment_days(found: Sequence[FoundDate], lowered: str) -> list[FoundDate]:

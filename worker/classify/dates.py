@@ -279,6 +279,15 @@ def _weekday_bare(m: re.Match[str], ctx: _Context) -> date:
     return _next_weekday(ctx.today, _weekday(m))
 
 
+def _weekday_week(m: re.Match[str], ctx: _Context) -> date:
+    """British "Friday week": a week after the coming Friday."""
+    return _next_weekday(ctx.today, _weekday(m)) + timedelta(days=7)
+
+
+def _first_day_next_week(m: re.Match[str], ctx: _Context) -> date:
+    return _week_start(ctx.today) + timedelta(days=7)
+
+
 def _weekday_this(m: re.Match[str], ctx: _Context) -> date:
     candidate = _week_start(ctx.today) + timedelta(days=_weekday(m))
     return candidate if candidate >= ctx.today else _next_weekday(ctx.today, _weekday(m))
@@ -597,7 +606,25 @@ _FORMS: tuple[tuple[str, str, Resolver], ...] = (
         r"\b(?:early|beginning of|start of|first week of)\s+(?:the\s+)?next\s+month\b",
         _early_next_month,
     ),
-    ("en_year_end", r"\b(?:the\s+)?end\s+of\s+(?:the|this)\s+year\b|\byear[- ]end\b", _year_end),
+    # "year-end" names a day, not "the year-end accounts / closing / audit"
+    (
+        "en_year_end",
+        r"\b(?:the\s+)?end\s+of\s+(?:the|this)\s+year\b|"
+        r"\byear[- ]end\b(?!\s+(?:accounts?|closing|close|audit|rush|stock))",
+        _year_end,
+    ),
+    ("en_weekday_week", r"\b" + _WD_EN + r"\s+week\b(?!\s*(?:of|after|before|from|ago))", _weekday_week),
+    (
+        "en_weekday_day",  # "Thursday 12th", "Tuesday 18" (not "Tuesday 18:00", not "Friday 22nd May")
+        r"\b" + _WD_EN + r",?\s+(?:the\s+)?(?P<d>\d{1,2})" + _ORD + r"?\b(?![:.]\d|\s*(?:of\s+)?" + _MON_EN + r")",
+        _en_ordinal_day,
+    ),
+    ("en_first_day_next_week", r"\b(?:the\s+)?first\s+(?:day|thing)\s+(?:of\s+)?next\s+week\b", _first_day_next_week),
+    (
+        "en_cob_tomorrow",
+        r"\b(?:close\s+of\s+business|end\s+of\s+(?:the\s+)?day|cob|eod)\s+tomorrow\b",
+        _tomorrow,
+    ),
     (
         "en_weekday_next",
         r"\bnext\s+" + _WD_EN + r"\b|\b" + _WD_EN.replace("wd>", "wd2>") + r"\s+next\s+week\b",
@@ -738,6 +765,10 @@ _GATE_OF = {
     "en_early_next_month": "month_word",
     "en_year_end": "year_word",
     "en_weekday_next": "weekday",
+    "en_weekday_week": "weekday",
+    "en_weekday_day": "weekday",
+    "en_first_day_next_week": "week_word",
+    "en_cob_tomorrow": "today",
     "en_weekday_this": "weekday",
     "en_weekday": "weekday",
     "en_early_next_week": "week_word",
