@@ -17,6 +17,7 @@ import pypdfium2.raw as pdfium_c
 import structlog
 
 from worker.errors import IntakeError
+from worker.intake.layout import Page, Segment, build_page, make_segment, page_text
 
 log = structlog.get_logger(__name__)
 
@@ -38,9 +39,10 @@ class PdfLimits:
 
 @dataclass(frozen=True)
 class PdfContent:
-    text: str  # pages joined with form feeds, as PDFium reads them
+    text: str  # pages joined with form feeds, each page's lines in reading order (layout.page_text)
     pages: int
     xml: tuple[tuple[str, bytes], ...] = ()  # embedded XML files (name, bytes), e-invoice names first
+    layout: tuple[Page, ...] = ()  # positioned text of every page, for label → value by geometry
 
 
 def _open(data: bytes) -> pdfium.PdfDocument:
@@ -72,6 +74,34 @@ def _embedded_xml(doc: pdfium.PdfDocument, max_bytes: int) -> list[tuple[str, by
     return found
 
 
+def page_segments(textpage: pdfium.PdfTextPage, height: float, index: int) -> list[Segment]:
+    """PDFium's text rectangles (one per text run on a line) with their text, top-down coordinates."""
+    segments = []
+    for i in range(textpage.count_rects()):
+        left, bottom, right, top = textpage.get_rect(i)
+        seg = make_segment(textpage.get_text_bounded(left, bottom, right, top), left, bottom, right, top,
+                           height, index)
+        if seg is not None:
+            segments.append(seg)
+    return segments
+
+
+def _layouts(doc: pdfium.PdfDocument, pages: int) -> list[Page]:
+    layouts = []
+    for index in range(pages):
+        page = doc[index]
+        try:
+            width, height = page.get_size()
+            textpage = page.get_textpage()
+            try:
+                layouts.append(build_page(page_segments(textpage, height, index), width, height))
+            finally:
+                textpage.close()
+        finally:
+            page.close()
+    return layouts
+
+
 def _page_texts(doc: pdfium.PdfDocument, pages: int) -> list[str]:
     texts = []
     for index in range(pages):
@@ -99,15 +129,15 @@ def read_pdf(data: bytes, limits: PdfLimits | None = None) -> PdfContent:
             if pages > limits.max_pages:
                 raise IntakeError(f"PDF has {pages} pages, over the {limits.max_pages}-page limit")
             xml = _embedded_xml(doc, limits.max_bytes)
-            texts = _page_texts(doc, pages)
+            layouts = _layouts(doc, pages)
         except pdfium.PdfiumError as exc:
             raise IntakeError("PDF is damaged: a page cannot be read") from exc
         finally:
             doc.close()
-    text = "\f".join(texts)
+    text = "\f".join(page_text(page) for page in layouts)
     if not xml and sum(ch.isalnum() for ch in text) < _MIN_TEXT_CHARS:
         raise IntakeError("PDF has no text layer (a scan or image only): needs a person or OCR")
-    return PdfContent(text=text, pages=pages, xml=tuple(xml))
+    return PdfContent(text=text, pages=pages, xml=tuple(xml), layout=tuple(layouts))
 
 
 def raw_text(data: bytes) -> str:

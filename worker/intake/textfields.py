@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from worker.intake.assemble import Draft
-from worker.intake.values import Money, currency_hint, find_dates, find_money
+from worker.intake.values import Money, currency_hint, find_dates, find_money, month_first_for
 
 EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 REGISTRATION = re.compile(r"(?<![A-Za-z0-9])T\s?(\d{13})(?!\d)")
@@ -35,6 +35,7 @@ def _labels(tier: int, *patterns: str) -> tuple[Label, ...]:
     return tuple(Label(re.compile(p, re.I), tier) for p in patterns)
 
 
+# The label lexicon: EN, JA, DE, FR, NL, ES. Each field's labels strongest first (tier 1 beats tier 2).
 NUMBER_LABELS = _labels(
     1,
     r"請求書番号",
@@ -42,7 +43,16 @@ NUMBER_LABELS = _labels(
     r"請求書\s*no\.?",
     r"invoice\s*(?:no\.?|number|num\.?|#|id)(?=[\s:#.]|$)",
     r"^\s*inv(?:oice)?\s*#",
-) + _labels(2, r"伝票番号", r"^\s*(?:no|№)\.?(?=[\s:])", r"^\s*document\s*(?:no\.?|number)")
+    r"rechnungs\s*-?\s*(?:nummer|nr\.?)",
+    r"rechnung\s+(?:nr\.?|nummer)",
+    r"(?:n°|nº|no\.?|num[ée]ro)\s*(?:de\s+)?(?:la\s+)?facture",
+    r"facture\s*(?:n°|nº|no\.?|num[ée]ro)",
+    r"factuur\s*-?\s*(?:nummer|nr\.?)",
+    r"(?:n°|nº|no\.?|n[úu]mero)\s*(?:de\s+)?factura",
+    r"factura\s*(?:n°|nº|no\.?|n[úu]m\.?)",
+) + _labels(
+    2, r"伝票番号", r"^\s*(?:no|№|nr|n°|nº)\.?(?=[\s:])", r"^\s*document\s*(?:no\.?|number)", r"belegnummer"
+)
 ISSUE_LABELS = _labels(
     1,
     r"請求書発行日",
@@ -55,7 +65,13 @@ ISSUE_LABELS = _labels(
     r"issue\s+date",
     r"date\s+issued",
     r"issued\s+on",
-) + _labels(2, r"^\s*date\b", r"^\s*日付")
+    r"rechnungsdatum",
+    r"ausstellungsdatum",
+    r"date\s+(?:de\s+(?:la\s+)?)?facture",
+    r"date\s+d['’]\s*[ée]mission",
+    r"factuurdatum",
+    r"fecha\s+(?:de\s+)?(?:la\s+)?(?:factura|emisi[óo]n|expedici[óo]n)",
+) + _labels(2, r"^\s*date\b", r"^\s*日付", r"^\s*datum\b", r"^\s*fecha\b")
 DUE_LABELS = _labels(
     1,
     r"お支払い?期限",
@@ -72,14 +88,27 @@ DUE_LABELS = _labels(
     r"pay\s+by",
     r"please\s+pay\s+by",
     r"^\s*due\b(?!\s*amount)",
+    r"f[äa]llig(?:keits(?:datum)?|\s+am|\s+bis)?",
+    r"zahlbar\s+bis",
+    r"zahlungsziel(?=.*\d{4})",
+    r"date\s+d['’]\s*[ée]ch[ée]ance",
+    r"[ée]ch[ée]ance",
+    r"[àa]\s+payer\s+avant\s+le",
+    r"vervaldatum",
+    r"uiterste\s+betaaldatum",
+    r"te\s+betalen\s+(?:voor|vóór|uiterlijk)",
+    r"fecha\s+de\s+vencimiento",
+    r"vencimiento",
 )
 AMOUNT_LABELS = (
-    _labels(
+    _labels(0, r"今回(?:ご|御)?請求(?:金)?額", r"今回お支払い?(?:金)?額", r"current\s+(?:amount|charges)\s+due")
+    + _labels(
         1,
         r"ご請求金額",
         r"御請求金額",
         r"請求金額",
         r"ご請求額",
+        r"御請求額",
         r"請求額",
         r"お支払い?金額",
         r"お振込み?金額",
@@ -90,6 +119,15 @@ AMOUNT_LABELS = (
         r"total\s+payable",
         r"total\s+amount\s+due",
         r"please\s+pay",
+        r"zu\s+zahlen(?:der)?(?:\s+betrag)?",
+        r"zahlbetrag",
+        r"rechnungsbetrag",
+        r"net\s+[àa]\s+payer",
+        r"montant\s+(?:d[ûu]|[àa]\s+payer)",
+        r"total\s+[àa]\s+payer",
+        r"te\s+betalen(?!\s+(?:voor|vóór|uiterlijk))",
+        r"total\s+a\s+pagar",
+        r"importe\s+a\s+pagar",
     )
     + _labels(
         2,
@@ -101,15 +139,84 @@ AMOUNT_LABELS = (
         r"invoice\s+total",
         r"total\s*\(incl",
         r"total\s+including",
+        r"total\s+amount",
+        r"gesamtbetrag",
+        r"endbetrag",
+        r"gesamtsumme",
+        r"summe\s+brutto",
+        r"bruttobetrag",
+        r"total\s+ttc",
+        r"montant\s+ttc",
+        r"totaal\s+(?:incl|inclusief)",
+        r"totaalbedrag",
+        r"importe\s+total",
+        r"total\s+factura",
     )
-    + _labels(3, r"合計金額", r"合計", r"(?<![a-z-])total(?!\s*(?:tax|vat|excl|before|net|quantity|qty))")
+    + _labels(
+        3,
+        r"合計金額",
+        r"合計",
+        r"(?<![a-z-])total(?!\s*(?:tax|vat|excl|before|net|quantity|qty|ht\b|hors))",
+        r"summe",
+        r"totaal",
+    )
 )
-# Lines that carry a label word but are a partial sum, not what is payable.
+# Lines that carry a label word but are a partial sum, or last period's figures, not what is payable.
 _NOT_TOTAL = re.compile(
-    r"(?i)小計|消費税|税抜|税額|内税|subtotal|sub-total|tax\s+amount|\bvat\b(?!\s*incl)|excl"
+    r"(?i)小計|消費税|税抜|税額|内税|subtotal|sub-total|tax\s+amount|\bvat\b(?!\s*incl)|excl|"
+    r"zwischensumme|netto(?!\s*zahl)|mwst|ust\b|\bht\b|hors\s+taxe|\btva\b|sous-total|subtotaal|"
+    r"\bbtw\b(?!\s*incl)|excl\.?\s*btw|base\s+imponible|\biva\b|\bgst\b|cgst|sgst|igst"
+)
+# Amounts that are about earlier invoices or money already received: never today's payable total.
+PREVIOUS = re.compile(
+    r"(?i)前回|繰越|入金|ご入金|御入金|差引残高|前月|previous\s+balance|balance\s+(?:forward|brought)|"
+    r"brought\s+forward|payments?\s+received|amount\s+paid|paid\s+to\s+date|credit\s+applied|"
+    r"vorheriger|bereits\s+bezahlt|anzahlung|d[ée]j[àa]\s+(?:pay[ée]|r[ée]gl[ée])|acompte|"
+    r"reeds\s+betaald|vorig\s+saldo|ya\s+pagado|anticipo"
+)
+SUBTOTAL_LABELS = _labels(
+    1,
+    r"小計",
+    r"税抜(?:合計|金額)?",
+    r"sub-?\s?total",
+    r"total\s+(?:excl|before\s+tax|net|ht\b|hors\s+taxes?)",
+    r"net\s+(?:amount|total)",
+    r"zwischensumme",
+    r"netto(?:betrag|summe)?",
+    r"sous-total",
+    r"montant\s+ht",
+    r"subtotaal",
+    r"totaal\s+excl",
+    r"base\s+imponible",
+)
+TAX_LABELS = _labels(
+    1,
+    r"消費税(?:額)?",
+    r"(?<![a-z])tax(?:\s+amount)?\b",
+    r"\bvat\b",
+    r"\bgst\b",
+    r"mwst\.?",
+    r"ust\.?",
+    r"umsatzsteuer",
+    r"\btva\b",
+    r"\bbtw\b",
+    r"\biva\b",
 )
 TERMS_LABELS = _labels(
-    1, r"支払条件", r"お支払条件", r"支払い条件", r"お支払い方法", r"payment\s+terms", r"^\s*terms\b"
+    1,
+    r"支払条件",
+    r"お支払条件",
+    r"支払い条件",
+    r"お支払い方法",
+    r"payment\s+terms",
+    r"^\s*terms\b",
+    r"zahlungsbedingungen",
+    r"zahlungsziel",
+    r"conditions\s+de\s+(?:paiement|r[èe]glement)",
+    r"betalingsvoorwaarden",
+    r"betalingstermijn",
+    r"condiciones\s+de\s+pago",
+    r"forma\s+de\s+pago",
 )
 CUSTOMER_LABELS = _labels(
     1,
@@ -120,6 +227,38 @@ CUSTOMER_LABELS = _labels(
     r"請求先",
     r"お客様名",
     r"^\s*to\s*:",
+    r"rechnungs(?:empf[äa]nger|adresse)",
+    r"^\s*kunde\b",
+    r"factur[ée]\s+[àa]",
+    r"adresse\s+de\s+facturation",
+    r"^\s*client\b",
+    r"factuuradres",
+    r"^\s*klant\b",
+    r"gefactureerd\s+aan",
+    r"facturar\s+a",
+    r"^\s*cliente\b",
+)
+# Blocks that name some other party: never the customer the invoice is addressed to.
+OTHER_PARTY_LABELS = _labels(
+    1,
+    r"ship(?:ped)?\s+to",
+    r"deliver(?:y|ed)?\s+(?:to|address)",
+    r"remit(?:tance)?\s+(?:to|address)",
+    r"pay(?:ment)?\s+to",
+    r"^\s*(?:from|seller|supplier|vendor)\b",
+    r"送付先",
+    r"納品先",
+    r"振込先",
+    r"発行元",
+    r"請求元",
+    r"lieferadresse",
+    r"lieferanschrift",
+    r"adresse\s+de\s+livraison",
+    r"afleveradres",
+    r"leveringsadres",
+    r"direcci[óo]n\s+de\s+env[íi]o",
+    r"bankverbindung",
+    r"coordonn[ée]es\s+bancaires",
 )
 _HONORIFIC = re.compile(r"^\s*(?P<name>[^\s:].{0,60}?)\s*(?P<honorific>御中|様)(?:\s|$)")
 _NOT_CUSTOMER = re.compile(r"各位|お客様|皆様|皆さま|担当者様$")
@@ -127,6 +266,9 @@ _SELLER_BLOCK = re.compile(
     r"(?i)登録番号|T\s?\d{13}|^\s*(?:from|seller|supplier|remit\s+to|発行元|請求元)\b|"
     r"(?:株式会社|有限会社|合同会社).*(?<!御中)(?<!様)$"
 )
+
+
+_OTHER_LABEL = re.compile("|".join(f"(?:{label.pattern.pattern})" for label in OTHER_PARTY_LABELS), re.I)
 
 
 def normalise(text: str) -> str:
@@ -183,7 +325,7 @@ def _first(hits: list[Hit], read: Callable[[str], object | None]) -> object | No
     return None
 
 
-def _number(segment: str) -> str | None:
+def read_number(segment: str) -> str | None:
     for m in _NUMBER_TOKEN.finditer(segment):
         token = m.group(0).rstrip(".-/")
         if not find_dates(token) and len(token) >= 2:
@@ -191,44 +333,102 @@ def _number(segment: str) -> str | None:
     return None
 
 
-def _read_amount(lines: list[str], currency: str | None) -> tuple[Money | None, bool]:
-    """The payable amount (first of the strongest tier, largest in the weakest), and if it was labelled."""
-    by_tier: dict[int, list[Money]] = {}
-    for hit in _segments(lines, AMOUNT_LABELS):
+def choose_total(
+    totals: list[tuple[int, Money]], subtotals: list[Money], taxes: list[Money]
+) -> tuple[Money | None, bool]:
+    """The payable total among labelled candidates (tier, money), in reading order, and whether the
+    subtotal + tax printed beside it agree with it. Agreement decides first; then the strongest tier
+    (its first mention; the largest in the weakest tier, where "合計" also heads line-item columns)."""
+    if not totals:
+        return None, False
+    tax_sums = {t.amount for t in taxes} | ({sum(t.amount for t in taxes)} if len(taxes) > 1 else set())
+    sums = {s.amount + t for s in subtotals for t in tax_sums}
+    agreeing = [(tier, m) for tier, m in totals if m.amount in sums]
+    if agreeing:
+        return min(agreeing, key=lambda item: item[0])[1], True
+    tier = min(t for t, _ in totals)
+    found = [m for t, m in totals if t == tier]
+    return (max(found, key=lambda m: m.amount) if tier == 3 else found[0]), False
+
+
+def _labelled_money(lines: list[str], labels: tuple[Label, ...], currency: str | None) -> list[tuple[int, Money]]:
+    found = []
+    for hit in _segments(lines, labels):
+        if hit.label.tier >= 1 and PREVIOUS.search(hit.line):
+            continue  # 前回御請求額, 繰越金額, payments received: not what is payable now
         if hit.label.tier == 3 and _NOT_TOTAL.search(hit.line):
             continue
         moneys = find_money(hit.after, currency)
         if not moneys and not hit.after.strip():
             moneys = next((m for m in (find_money(x, currency) for x in hit.following) if m), [])
         if moneys:
-            by_tier.setdefault(hit.label.tier, []).append(moneys[-1])
-    if by_tier:
-        tier = min(by_tier)
-        found = by_tier[tier]
-        return (max(found, key=lambda m: m.amount) if tier == 3 else found[0]), True
-    return None, False
+            found.append((hit.index, hit.label.tier, moneys[-1]))
+    found.sort(key=lambda item: item[0])
+    return [(tier, money) for _, tier, money in found]
 
 
-def _customer(lines: list[str]) -> tuple[str | None, str | None]:
-    """Customer name and, if printed in the customer's block, their email."""
-    # 御中 (to a company) is surer than 様, which also ends words such as 仕様: try it first.
+def _read_amount(lines: list[str], currency: str | None) -> tuple[Money | None, bool, bool]:
+    """The payable amount, whether it was labelled, and whether subtotal + tax agree with it."""
+    totals = _labelled_money(lines, AMOUNT_LABELS, currency)
+    subtotals = [m for _, m in _labelled_money(lines, SUBTOTAL_LABELS, currency)]
+    taxes = [m for _, m in _labelled_money(lines, TAX_LABELS, currency)]
+    money, agrees = choose_total(totals, subtotals, taxes)
+    return money, money is not None, agrees
+
+
+_CORP = r"(?:株式会社|有限会社|合同会社|\(株\)|\(有\))"
+_CORPORATE = re.compile(rf"{_CORP}\s?[^\s御様]+|[^\s]+?{_CORP}")
+_PERSON_HONORIFIC = re.compile(r"(?:様|殿|ご担当者?|御担当者?|担当)\s*$")
+
+
+def own_party(name: str, own_names: tuple[str, ...]) -> bool:
+    """Whether a name is the sender's own company (settings company_name): never the customer."""
+    key = _name_key(name)
+    return bool(key) and any(k and (k in key or key in k) for k in map(_name_key, own_names))
+
+
+def _name_key(name: str) -> str:
+    name = re.sub(r"(?i)\b(?:ltd|limited|inc|llc|gmbh|co|corp|corporation|bv|b\.v|sa|sarl|sas|kk)\b\.?", "", name)
+    return re.sub(r"[\W_]+|株式会社|有限会社|合同会社", "", unicodedata.normalize("NFKC", name).casefold())
+
+
+def company_of(line: str) -> str | None:
+    """The company in a Japanese addressee line: "株式会社山田商事 経理部 山田様" → "株式会社山田商事"."""
+    m = _CORPORATE.search(line)
+    return m.group(0).strip() if m else None
+
+
+def _honorific_customer(lines: list[str], own_names: tuple[str, ...]) -> tuple[str | None, int]:
+    """A Japanese addressee: …御中 (the company) beats …様 (a person, whose company line is above)."""
     for honorific in ("御中", "様"):
         for index, line in enumerate(lines[:40]):
             m = _HONORIFIC.match(line)
-            if (
-                m
-                and m.group("honorific") == honorific
-                and not _NOT_CUSTOMER.search(line)
-                and len(m.group("name")) >= 2
-            ):
-                return m.group("name").strip(" :"), _block_email(lines, index)
+            if not m or m.group("honorific") != honorific or _NOT_CUSTOMER.search(line):
+                continue
+            name = m.group("name").strip(" :")
+            if len(name) < 2 or own_party(name, own_names):
+                continue
+            if honorific == "様":
+                company = company_of(name) or next(
+                    (c for c in (company_of(x) for x in reversed(lines[max(0, index - 2) : index])) if c), None
+                )
+                if company and not own_party(company, own_names):
+                    return company, index
+            return name, index
+    return None, -1
+
+
+def _customer(lines: list[str], own_names: tuple[str, ...] = ()) -> tuple[str | None, str | None]:
+    """Customer name and, if printed in the customer's block, their email."""
+    name, index = _honorific_customer(lines, own_names)
+    if name:
+        return name, _block_email(lines, index)
     for hit in _segments(lines, CUSTOMER_LABELS):
-        name = EMAIL.sub("", hit.after).strip(" ,<>:")
-        index = hit.index
-        if not name and hit.following:
-            name = EMAIL.sub("", hit.following[0]).strip(" ,<>:")
-        if name:
-            return name, _block_email(lines, index)
+        block = [hit.after, *hit.following] if hit.after.strip() else hit.following
+        for candidate in block[:2]:
+            name = EMAIL.sub("", candidate).strip(" ,<>:")
+            if name and not own_party(name, own_names) and not _OTHER_LABEL.search(name):
+                return name, _block_email(lines, hit.index)
     return None, None
 
 
@@ -256,16 +456,16 @@ def _dates(lines: list[str], labels: tuple[Label, ...], month_first: bool) -> da
     return found if isinstance(found, date) else None
 
 
-def read_text(text: str, *, source: str) -> Draft:
+def read_text(text: str, *, source: str, own_names: tuple[str, ...] = ()) -> Draft:
     """Every invoice field the text states, as a Draft for assemble.finish."""
     text = normalise(text)
     lines = text.split("\n")
     draft = Draft(source=source, language="ja" if is_japanese(text) else "en")
     currency = currency_hint(text)
-    month_first = currency == "USD"
-    number = _first(_segments(lines, NUMBER_LABELS), _number)
+    month_first = month_first_for(text, currency)
+    number = _first(_segments(lines, NUMBER_LABELS), read_number)
     draft.number = str(number) if number else None
-    money, labelled = _read_amount(lines, currency or ("JPY" if draft.language == "ja" else None))
+    money, labelled, _agrees = _read_amount(lines, currency or ("JPY" if draft.language == "ja" else None))
     if money is not None:
         draft.amount, draft.currency = money.amount, money.currency
         if currency is None:
@@ -284,7 +484,7 @@ def read_text(text: str, *, source: str) -> Draft:
         draft.notes.append(
             "dates like 03/04/2026 read " + ("month first (USD)" if month_first else "day first")
         )
-    draft.customer_name, draft.customer_email = _customer(lines)
+    draft.customer_name, draft.customer_email = _customer(lines, own_names)
     draft.registration_number = _registration(text)
     draft.terms_text = "\n".join(
         " ".join([hit.after, *hit.following]) for hit in _segments(lines, TERMS_LABELS)

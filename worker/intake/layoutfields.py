@@ -1,0 +1,184 @@
+"""Invoice fields from positioned PDF text: each label's value found by geometry (layout.pair), scored,
+and the total chosen by consistency. The reading-order text reader (textfields.read_text) runs first and
+keeps any field geometry does not find, so a PDF is never read worse than as plain text.
+
+Why geometry: a two-column header (our details left, the customer right) interleaves in a flat text
+stream; a value printed under its label, or a caption under its value, is not on the label's line; a
+table's total sits in another column of the same row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from functools import cache
+from typing import TypeVar
+
+from worker.intake.assemble import Draft
+from worker.intake.layout import Found, Page, Segment, block_below, normalised, pair
+from worker.intake.textfields import (
+    AMOUNT_LABELS,
+    CUSTOMER_LABELS,
+    DUE_LABELS,
+    EMAIL,
+    ISSUE_LABELS,
+    NUMBER_LABELS,
+    OTHER_PARTY_LABELS,
+    PREVIOUS,
+    SUBTOTAL_LABELS,
+    TAX_LABELS,
+    TERMS_LABELS,
+    Label,
+    choose_total,
+    company_of,
+    normalise,
+    own_party,
+    read_number,
+    read_text,
+)
+from worker.intake.values import Money, currency_hint, find_dates, find_money, month_first_for
+
+T = TypeVar("T")
+_ALL_LABELS = (
+    NUMBER_LABELS
+    + ISSUE_LABELS
+    + DUE_LABELS
+    + AMOUNT_LABELS
+    + SUBTOTAL_LABELS
+    + TAX_LABELS
+    + TERMS_LABELS
+    + CUSTOMER_LABELS
+    + OTHER_PARTY_LABELS
+)
+_NOT_TOTAL_CELL = re.compile(
+    r"(?i)小計|消費税|税抜|subtotal|sub-total|excl|zwischensumme|netto|\bht\b|sous-total|subtotaal"
+)
+_NOT_NAME = re.compile(
+    r"(?i)^(?:attn|attention|c/o|tel|phone|fax|vat|gst|tax|reg|company\s+no|kvk|siret|ust)\b|^\+?\d[\d\s()-]{5,}$"
+)
+
+
+@cache
+def _label_start() -> re.Pattern[str]:
+    """A cell that begins with a label (or is one): not a value for another label."""
+    parts = [label.pattern.pattern.lstrip("^").removeprefix(r"\s*") for label in _ALL_LABELS]
+    return re.compile(r"^\s*(?:" + "|".join(f"(?:{p})" for p in parts) + r")", re.I)
+
+
+def _is_label(text: str) -> bool:
+    m = _label_start().match(text)
+    return m is not None and not text[m.end() :].strip(" :.#-()")
+
+
+def _starts_with_label(text: str) -> bool:
+    """A cell opening with a label ("Due date: 1 May") holds that label's value, not a neighbour's."""
+    return _label_start().match(text) is not None
+
+
+def _patterns(labels: tuple[Label, ...]) -> list[tuple[re.Pattern[str], int]]:
+    return [(label.pattern, label.tier) for label in labels]
+
+
+def _best(found: list[Found[T]]) -> T | None:
+    return found[0].value if found else None
+
+
+def _money_reader(currency: str | None) -> Callable[[str], Money | None]:
+    def read(text: str) -> Money | None:
+        moneys = find_money(text, currency)
+        return moneys[-1] if moneys else None
+
+    return read
+
+
+def _amount(pages: list[Page], currency: str | None) -> tuple[Money | None, bool]:
+    read = _money_reader(currency)
+
+    def previous(cell: Segment) -> bool:
+        return bool(PREVIOUS.search(cell.text))
+
+    totals = pair(pages, _patterns(AMOUNT_LABELS), read, _starts_with_label, skip=previous)
+    totals = [f for f in totals if not (_NOT_TOTAL_CELL.search(f.label) and f.how == "same cell")]
+    subtotals = pair(pages, _patterns(SUBTOTAL_LABELS), read, _starts_with_label)
+    taxes = pair(pages, _patterns(TAX_LABELS), read, _starts_with_label)
+    # The label's tier again (strongest first), in reading order within a tier.
+    ranked = [(_tier(f), f.value) for f in sorted(totals, key=lambda f: (f.cell.page, f.cell.top))]
+    return choose_total(ranked, [f.value for f in subtotals], [f.value for f in taxes])
+
+
+def _tier(found: Found[Money]) -> int:
+    for label in AMOUNT_LABELS:
+        if label.pattern.fullmatch(found.label) or label.pattern.search(found.label):
+            return label.tier
+    return 3
+
+
+def _date_reader(month_first: bool) -> Callable[[str], date | None]:
+    def read(text: str) -> date | None:
+        dates = find_dates(text, month_first=month_first)
+        return dates[0][1] if dates else None
+
+    return read
+
+
+def _customer(pages: list[Page], own_names: tuple[str, ...]) -> tuple[str | None, str | None, str]:
+    """Name and email from the bill-to block (the first one not ours); how it was found, for notes."""
+    other = re.compile("|".join(f"(?:{label.pattern.pattern})" for label in OTHER_PARTY_LABELS), re.I)
+    for page in pages:
+        for cell in page.cells:
+            m = next((lab.pattern.search(cell.text) for lab in CUSTOMER_LABELS if lab.pattern.search(cell.text)), None)
+            if m is None or other.search(cell.text):
+                continue
+            rest = cell.text[m.end():].strip(" :")
+            block = [c.text for c in block_below(page, cell)]
+            lines = ([rest] if rest else []) + block
+            name = next(
+                (
+                    line
+                    for line in (EMAIL.sub("", x).strip(" ,<>:") for x in lines)
+                    if line and not _NOT_NAME.search(line) and not _is_label(line) and not other.search(line)
+                ),
+                None,
+            )
+            if name is None or own_party(name, own_names):
+                continue
+            email = next((e.group(0) for e in (EMAIL.search(x) for x in lines) if e), None)
+            return company_of(name) or name, email, "the bill-to block"
+    return None, None, ""
+
+
+def read_layout(pages: tuple[Page, ...], text: str, *, source: str, own_names: tuple[str, ...] = ()) -> Draft:
+    """Every field of a PDF invoice: geometry first, the reading-order text where geometry is silent."""
+    draft = read_text(text, source=source, own_names=own_names)
+    if not pages:
+        return draft
+    norm = [normalised(p) for p in pages]
+    flat = normalise(text)
+    currency = currency_hint(flat) or ("JPY" if draft.language == "ja" else None)
+    month_first = month_first_for(flat, currency)
+    number = _best(pair(norm, _patterns(NUMBER_LABELS), read_number, _starts_with_label))
+    if number:
+        draft.number = number
+    dates = _date_reader(month_first)
+    issue = _best(pair(norm, _patterns(ISSUE_LABELS), dates, _starts_with_label))
+    due = _best(pair(norm, _patterns(DUE_LABELS), dates, _starts_with_label))
+    if issue is not None:
+        draft.issue_date = issue
+    if due is not None:
+        draft.due_date = due
+    if draft.issue_date is not None and draft.due_date is not None and draft.due_date < draft.issue_date:
+        draft.notes.append("the due date read is before the issue date")
+        draft.doubts.append("totals_disagree")
+    money, agrees = _amount(norm, currency)
+    if money is not None:
+        draft.amount, draft.currency = money.amount, money.currency or draft.currency
+        if not agrees:
+            draft.notes.append("total not confirmed by subtotal + tax")
+    name, email, how = _customer(norm, own_names)
+    if name and not (draft.language == "ja" and draft.customer_name and "御中" in flat):
+        draft.customer_name = name
+        draft.notes.append(f"customer read from {how}")
+    if email and not draft.customer_email:
+        draft.customer_email = email
+    return draft
