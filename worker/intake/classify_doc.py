@@ -34,25 +34,52 @@ class TitleRule:
 TITLE_RULES: tuple[TitleRule, ...] = (
     TitleRule(DocKind.INVOICE, re.compile(r"請求書兼|兼請求書|兼ご請求書|兼御請求書")),
     TitleRule(
-        DocKind.CREDIT_NOTE, re.compile(r"(?i)クレジットノート|貸方票|返金通知|credit\s*(note|memo)|赤伝")
+        DocKind.CREDIT_NOTE,
+        re.compile(
+            r"(?i)クレジットノート|貸方票|返金通知|credit\s*(note|memo)|赤伝|gutschrift|rechnungskorrektur|"
+            r"stornorechnung|^avoir\b|facture\s+d['’]avoir|creditnota|creditfactuur|nota\s+de\s+cr[ée]dito|"
+            r"factura\s+rectificativa"
+        ),
     ),
     TitleRule(
         DocKind.QUOTE,
         re.compile(
             r"(?i)見積書|見積り書|御見積|お見積|quotation|\bquote\b|\bestimate\b|"
-            r"pro\s*-?\s*forma"
+            r"pro\s*-?\s*forma|^angebot\b|kostenvoranschlag|^devis\b|^offerte\b|^presupuesto\b|cotizaci[óo]n"
         ),
     ),
-    TitleRule(DocKind.RECEIPT, re.compile(r"(?i)領収書|領収証|^receipt\b|payment\s+receipt|sales\s+receipt")),
-    TitleRule(DocKind.DELIVERY_NOTE, re.compile(r"(?i)納品書|delivery\s+note|packing\s+slip")),
-    TitleRule(DocKind.ORDER, re.compile(r"(?i)注文書|発注書|注文請書|purchase\s+order")),
-    TitleRule(DocKind.STATEMENT, re.compile(r"(?i)statement\s+of\s+account|^account\s+statement")),
-    TitleRule(DocKind.INVOICE, re.compile(r"(?i)請求書|ご請求|御請求|invoice")),
+    TitleRule(
+        DocKind.RECEIPT,
+        re.compile(
+            r"(?i)領収書|領収証|^receipt\b|payment\s+receipt|sales\s+receipt|^quittung\b|^re[çc]u\b|"
+            r"^kwitantie\b|^recibo\b|zahlungsbest[äa]tigung"
+        ),
+    ),
+    TitleRule(
+        DocKind.DELIVERY_NOTE,
+        re.compile(r"(?i)納品書|delivery\s+note|packing\s+slip|^lieferschein|bon\s+de\s+livraison|^pakbon|albar[áa]n"),
+    ),
+    TitleRule(
+        DocKind.ORDER,
+        re.compile(
+            r"(?i)注文書|発注書|注文請書|purchase\s+order|^bestellung\b|auftragsbest[äa]tigung|"
+            r"bon\s+de\s+commande|^inkooporder|^bestelling\b|^pedido\b|orden\s+de\s+compra"
+        ),
+    ),
+    TitleRule(
+        DocKind.STATEMENT,
+        re.compile(
+            r"(?i)statement\s+of\s+account|^account\s+statement|^kontoauszug|relev[ée]\s+de\s+compte|"
+            r"rekeningoverzicht|estado\s+de\s+cuenta"
+        ),
+    ),
+    TitleRule(DocKind.INVOICE, re.compile(r"(?i)請求書|ご請求|御請求|invoice|rechnung|facture|factuur|factura")),
 )
 # With no title, these labels still make a document an invoice.
 INVOICE_LABELS = re.compile(
     r"(?i)請求書番号|請求番号|ご請求金額|請求金額|お支払期限|お支払い期限|お支払い?期日|"
-    r"invoice\s*(no|number|#)|amount\s+due|balance\s+due|total\s+due"
+    r"invoice\s*(no|number|#)|amount\s+due|balance\s+due|total\s+due|rechnungsnummer|"
+    r"n°\s*de\s+facture|factuurnummer|n[úu]mero\s+de\s+factura"
 )
 _HEAD_LINES = 12
 _TITLE_MAX = 40

@@ -139,10 +139,12 @@ def extract_invoices(
     default_terms_days: int = 30,
     exclude_addresses: Collection[str] = (),
     limits: PdfLimits | None = None,
+    own_names: Collection[str] = (),
 ) -> IntakeResult:
     """Invoices in a forwarded mail, what was not an invoice (and why), and what could not be read.
 
-    exclude_addresses: addresses that are never the customer (the intake address itself)."""
+    exclude_addresses: addresses that are never the customer (the intake address itself);
+    own_names: our own company's names (settings company_name), never the customer."""
     forward = find_forward(mail.text)
     email, where = _customer_address(mail, forward, exclude_addresses)
     issue = forward.original_date if forward else None
@@ -151,6 +153,7 @@ def extract_invoices(
         customer_email=email,
         customer_email_from=where,
         issue_date=issue or (mail.date.date() if mail.date else None),
+        own_names=tuple(own_names),
     )
     result = IntakeResult()
     documents, unreadable = _read_attachments(

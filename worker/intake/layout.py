@@ -72,10 +72,6 @@ def make_segment(text: str, left: float, bottom: float, right: float, top: float
     text = text.replace("\r", " ").replace("\n", " ").replace("\x00", "").strip()
     if not text:
         return None
-    height = top - bottom
-    if height < 2.0:  # CJK runs often report a flat box: a square glyph is as tall as it is wide
-        height = max(min((right - left) / max(len(text), 1), 14.0), 6.0)
-        top = bottom + height
     return Segment(text, left, page_height - top, right, page_height - bottom, page)
 
 

@@ -179,6 +179,6 @@ def read_layout(pages: tuple[Page, ...], text: str, *, source: str, own_names: t
     if name and not (draft.language == "ja" and draft.customer_name and "御中" in flat):
         draft.customer_name = name
         draft.notes.append(f"customer read from {how}")
-    if email and not draft.customer_email:
+    if email:
         draft.customer_email = email
     return draft

@@ -9,6 +9,7 @@ can act on; nothing here crashes on hostile input.
 
 from __future__ import annotations
 
+import ctypes
 import threading
 from dataclasses import dataclass
 
@@ -75,14 +76,49 @@ def _embedded_xml(doc: pdfium.PdfDocument, max_bytes: int) -> list[tuple[str, by
 
 
 def page_segments(textpage: pdfium.PdfTextPage, height: float, index: int) -> list[Segment]:
-    """PDFium's text rectangles (one per text run on a line) with their text, top-down coordinates."""
-    segments = []
-    for i in range(textpage.count_rects()):
-        left, bottom, right, top = textpage.get_rect(i)
-        seg = make_segment(textpage.get_text_bounded(left, bottom, right, top), left, bottom, right, top,
-                           height, index)
-        if seg is not None:
-            segments.append(seg)
+    """Text runs with their boxes, top-down coordinates: characters joined while they sit on one line
+    close together; a line break, a wide gap or a jump back starts a new run. One PDFium call per
+    character (loose boxes: CID fonts report flat tight boxes); PDFium's own text rectangles merge
+    runs of different columns for some fonts, so they are not used."""
+    count = pdfium_c.FPDFText_CountChars(textpage.raw)
+    text = textpage.get_text_range(0, count) if count > 0 else ""
+    if len(text) != count:  # a character outside the BMP shifted the indices: read them one by one
+        text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i) or 32) for i in range(count))
+    box = pdfium_c.FS_RECTF()
+    get_box = pdfium_c.FPDFText_GetLooseCharBox
+    raw, ref = textpage.raw, ctypes.byref(box)
+    segments: list[Segment] = []
+    chars: list[str] = []
+    left = top = right = bottom = 0.0
+
+    def flush() -> None:
+        if chars:
+            seg = make_segment("".join(chars), left, bottom, right, top, height, index)
+            if seg is not None:
+                segments.append(seg)
+            chars.clear()
+
+    for i, ch in enumerate(text):
+        if ch in "\r\n\x02":
+            flush()
+            continue
+        if not get_box(raw, i, ref):
+            continue
+        if ch.isspace():
+            if chars:
+                chars.append(" ")
+            continue
+        h = max(top - bottom, box.top - box.bottom, 1.0)
+        if chars and (
+            abs(box.bottom - bottom) > 0.5 * h or box.left - right > 0.8 * h or box.left < right - 0.5 * h
+        ):
+            flush()
+        if not chars:
+            left, top, right, bottom = box.left, box.top, box.right, box.bottom
+        else:
+            right, top, bottom = max(right, box.right), max(top, box.top), min(bottom, box.bottom)
+        chars.append(ch)
+    flush()
     return segments
 
 

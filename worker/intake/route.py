@@ -82,7 +82,7 @@ def intake_mail(session: Session, mail: Mail, parsed: ParsedMail, *, settings: S
     ours = [a for a in (settings.intake_address, settings.from_address, parsed.from_addr) if a]
     limits = PdfLimits(max_bytes=int(settings.intake_max_pdf_mb * 1024 * 1024), max_pages=settings.intake_max_pdf_pages)
     result = extract_invoices(parsed, default_terms_days=settings.intake_default_terms_days, exclude_addresses=ours,
-                              limits=limits)
+                              limits=limits, own_names=(settings.company_name,))
     opened: list[str] = []
     duplicates: list[str] = []
     to_review: list[str] = []

@@ -381,6 +381,22 @@ _CORPORATE = re.compile(rf"{_CORP}\s?[^\s御様]+|[^\s]+?{_CORP}")
 _PERSON_HONORIFIC = re.compile(r"(?:様|殿|ご担当者?|御担当者?|担当)\s*$")
 
 
+_CELL_GAP = re.compile(r"\s{3,}|\t")
+
+
+def _column_of(hit: Hit) -> int:
+    m = next((lab.pattern.search(hit.line) for lab in CUSTOMER_LABELS if lab.pattern.search(hit.line)), None)
+    return m.start() if m else 0
+
+
+def _cell_at(line: str, column: int) -> str:
+    """The cell of a text line (cells split by 3+ spaces) that starts nearest to a character column."""
+    cells = [(m.start(), m.group(0)) for m in re.finditer(r"\S+(?:\s{1,2}\S+)*", line)]
+    if not cells:
+        return ""
+    return min(cells, key=lambda cell: abs(cell[0] - column))[1]
+
+
 def own_party(name: str, own_names: tuple[str, ...]) -> bool:
     """Whether a name is the sender's own company (settings company_name): never the customer."""
     key = _name_key(name)
@@ -402,8 +418,9 @@ def _honorific_customer(lines: list[str], own_names: tuple[str, ...]) -> tuple[s
     """A Japanese addressee: …御中 (the company) beats …様 (a person, whose company line is above)."""
     for honorific in ("御中", "様"):
         for index, line in enumerate(lines[:40]):
-            m = _HONORIFIC.match(line)
-            if not m or m.group("honorific") != honorific or _NOT_CUSTOMER.search(line):
+            # A cell of its own: a two-column header puts our address on the same line.
+            m = next((x for x in map(_HONORIFIC.match, _CELL_GAP.split(line)) if x), None)
+            if not m or m.group("honorific") != honorific or _NOT_CUSTOMER.search(m.group(0)):
                 continue
             name = m.group("name").strip(" :")
             if len(name) < 2 or own_party(name, own_names):
@@ -424,7 +441,10 @@ def _customer(lines: list[str], own_names: tuple[str, ...] = ()) -> tuple[str | 
     if name:
         return name, _block_email(lines, index)
     for hit in _segments(lines, CUSTOMER_LABELS):
-        block = [hit.after, *hit.following] if hit.after.strip() else hit.following
+        column = _column_of(hit)
+        own_cell = _CELL_GAP.split(hit.after.strip(), maxsplit=1)[0] if hit.after.strip() else ""
+        below = [_cell_at(x, column) for x in hit.following]
+        block = [own_cell, *below] if own_cell else below
         for candidate in block[:2]:
             name = EMAIL.sub("", candidate).strip(" ,<>:")
             if name and not own_party(name, own_names) and not _OTHER_LABEL.search(name):
@@ -510,7 +530,8 @@ def _ambiguous_numeric_dates(text: str) -> bool:
 
 _TERMS_WORDING = re.compile(
     r"(?i)net\s*\d{1,3}|締め|翌月|翌々月|\d{1,3}\s*日以内|within\s+\d{1,3}\s+days|end of (?:the )?"
-    r"(?:following|next) month"
+    r"(?:following|next) month|innerhalb\s+(?:von\s+)?\d{1,3}\s+tag|\d{1,3}\s+jours|binnen\s+\d{1,3}\s+dagen|"
+    r"\d{1,3}\s+d[íi]as"
 )
 
 

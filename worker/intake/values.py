@@ -258,6 +258,11 @@ _TERMS: tuple[tuple[re.Pattern[str], str], ...] = (
         "days",
     ),
     (re.compile(r"(\d{1,3})\s*日以内"), "days"),
+    (re.compile(r"(?i)\binnerhalb\s+(?:von\s+)?(\d{1,3})\s+tag(?:en|e)?\b"), "days"),
+    (re.compile(r"(?i)\b(\d{1,3})\s+tage?n?\s+netto\b"), "days"),
+    (re.compile(r"(?i)(?:\b[àa]|\bsous|\bdans\s+les)\s+(\d{1,3})\s+jours\b"), "days"),
+    (re.compile(r"(?i)\bbinnen\s+(\d{1,3})\s+dagen\b"), "days"),
+    (re.compile(r"(?i)\b(?:a|en)\s+(\d{1,3})\s+d[íi]as\b"), "days"),
     (
         re.compile(
             r"(?:末日?|月末|\d{1,2}日)?締め?\s*(当|翌々|翌翌|翌)月\s*(末日?|\d{1,2}日)\s*(?:払|支払|振込|迄|まで)"

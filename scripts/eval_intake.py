@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Whole-invoice exact F1 of intake on generated invoices, per document kind and language.
+
+An invoice counts as found only when intake would open a case for it (every essential field, enough
+confidence, a due date) and every field is exactly right: number, customer name, customer email,
+amount, currency, issue date, due date. A non-invoice (quote, order, statement, receipt, credit note)
+opened as a case is a false positive.
+
+Sets:
+  train    tests/invoicelayouts.py's train_layouts(): what the reader was developed against;
+  heldout  tests/invoicelayouts_heldout.py: layouts written after the reader was frozen (never tuned on).
+
+    .venv/bin/python scripts/eval_intake.py [--set train|heldout|both] [--seeds 2] [--failures 10] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import structlog  # noqa: E402
+
+from tests import invoicelayouts as gen  # noqa: E402
+from tests.invoicefactory import intake_mail  # noqa: E402
+from tests.mailfactory import mail, multipart, part  # noqa: E402
+from worker.domain import ExtractedInvoice  # noqa: E402
+from worker.inbound.mime import parse_mail  # noqa: E402
+from worker.intake.extract import extract_invoices  # noqa: E402
+from worker.intake.route import ESSENTIAL, MIN_CONFIDENCE  # noqa: E402
+
+FIELDS = ("number", "customer_name", "customer_email", "amount", "currency", "issue_date", "due_date")
+
+
+@dataclass
+class Case:
+    kind: str  # pdf, body, multi, non_invoice
+    language: str
+    name: str
+    raw: bytes
+    truths: list[gen.Truth]
+
+
+def _opens(inv: ExtractedInvoice) -> bool:
+    missing = [k for k in ESSENTIAL if getattr(inv, k) in (None, "")]
+    return not missing and inv.confidence >= MIN_CONFIDENCE and inv.due_date is not None
+
+
+def _fields(inv: ExtractedInvoice | gen.Truth) -> tuple[object, ...]:
+    return tuple(getattr(inv, f) for f in FIELDS)
+
+
+def _rfc822(inner: bytes) -> bytes:
+    note = part("text/plain", "Forwarding as attachment, please load.\n", charset="utf-8")
+    wrapped = b"Content-Type: message/rfc822\r\nContent-Disposition: attachment\r\n\r\n" + inner
+    headers = [("From", "Finance <finance@acme.example>"), ("To", "invoices@acme.example"),
+               ("Subject", "Fwd: invoice"), ("Date", "Wed, 15 Apr 2026 09:30:00 +0900"),
+               ("Message-ID", "<rfc822-fwd@acme.example>"), ("MIME-Version", "1.0")]
+    return mail(headers, multipart("mixed", [note, wrapped]), defaults=False)
+
+
+def cases(layouts: list[gen.Layout], non_invoices: list[gen.Layout], seeds: int) -> Iterator[Case]:
+    staff = "Hi team, please load this one into dunmail. Thanks, Ken\n\n"
+    for seed in range(seeds):
+        for i, layout in enumerate(layouts):
+            doc = gen.make_pdf(layout, seed)
+            assert doc.truth is not None
+            lang = layout.locale
+            ctype = "application/octet-stream" if i % 7 == 3 else "application/pdf"
+            raw = intake_mail([("invoice.pdf", ctype, doc.pdf)], original_to=None)
+            yield Case("pdf", lang, layout.name, raw, [doc.truth])
+            if i % 3 == seed % 3:
+                text, truth = gen.body_invoice(layout, seed)
+                assert truth is not None
+                body = intake_mail([], body=staff + text, original_to=None,
+                                   subject="Fwd: " + gen.LOCALE_DATA[layout.locale].title)
+                yield Case("body", lang, layout.name, body, [truth])
+            if i % 4 == seed % 4:
+                other = gen.make_pdf(layouts[(i + 5) % len(layouts)], seed + 100)
+                assert other.truth is not None
+                two = intake_mail([("a.pdf", "application/pdf", doc.pdf), ("b.pdf", "application/pdf", other.pdf)],
+                                  original_to=None)
+                yield Case("multi", lang, layout.name + " +2nd pdf", two, [doc.truth, other.truth])
+                yield Case("multi", lang, layout.name + " rfc822", _rfc822(raw), [doc.truth])
+        for layout in non_invoices:
+            doc = gen.make_pdf(layout, seed)
+            raw = intake_mail([("document.pdf", "application/pdf", doc.pdf)], original_to=None)
+            yield Case("non_invoice", layout.locale, layout.name + f" [{layout.title}]", raw, [])
+
+
+@dataclass
+class Tally:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def f1(self) -> float:
+        return 2 * self.tp / (2 * self.tp + self.fp + self.fn) if self.tp + self.fp + self.fn else 1.0
+
+
+def evaluate(all_cases: list[Case], failures: int) -> dict[str, object]:
+    by: dict[str, Tally] = defaultdict(Tally)
+    field_wrong: dict[str, int] = defaultdict(int)
+    shown: list[str] = []
+    for case in all_cases:
+        result = extract_invoices(parse_mail(case.raw), own_names=gen.OWN_NAMES)
+        opened = [inv for inv in result.invoices if _opens(inv)]
+        want = {_fields(t): t for t in case.truths}
+        got = [_fields(inv) for inv in opened]
+        tp = sum(1 for g in got if g in want)
+        fp, fn = len(got) - tp, len(want) - tp
+        for key in ("all", f"kind:{case.kind}", f"lang:{case.language}", f"{case.kind}:{case.language}"):
+            t = by[key]
+            t.tp, t.fp, t.fn = t.tp + tp, t.fp + fp, t.fn + fn
+        if fp or fn:
+            for truth in case.truths:
+                best = max(result.invoices, key=lambda inv: sum(a == b for a, b in zip(_fields(inv), _fields(truth),
+                                                                                        strict=True)), default=None)
+                for name, a, b in zip(FIELDS, _fields(best) if best else (None,) * len(FIELDS), _fields(truth),
+                                      strict=True):
+                    if a != b:
+                        field_wrong[name] += 1
+                        if len(shown) < failures:
+                            shown.append(f"{case.kind} {case.name}: {name} got {a!r} want {b!r}"
+                                         + (f" (conf {best.confidence})" if best else ""))
+            if not case.truths and len(shown) < failures:
+                shown.append(f"{case.kind} {case.name}: opened {[inv.number for inv in opened]}")
+    return {
+        "f1": {k: round(v.f1(), 3) for k, v in sorted(by.items())},
+        "counts": {k: [v.tp, v.fp, v.fn] for k, v in sorted(by.items())},
+        "field_errors": dict(field_wrong),
+        "failures": shown,
+        "cases": len(all_cases),
+    }
+
+
+def _sets(which: str) -> dict[str, Callable[[], tuple[list[gen.Layout], list[gen.Layout]]]]:
+    def train() -> tuple[list[gen.Layout], list[gen.Layout]]:
+        return gen.train_layouts(), gen.non_invoice_layouts()
+
+    def heldout() -> tuple[list[gen.Layout], list[gen.Layout]]:
+        from tests import invoicelayouts_heldout as held
+
+        return held.heldout_layouts(), held.heldout_non_invoices()
+
+    options = {"train": train, "heldout": heldout}
+    return options if which == "both" else {which: options[which]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", default="both", choices=("train", "heldout", "both"))
+    parser.add_argument("--seeds", type=int, default=2, help="documents per layout")
+    parser.add_argument("--failures", type=int, default=0, help="print this many wrong fields")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
+    report = {}
+    for name, make in _sets(args.set).items():
+        layouts, non = make()
+        report[name] = evaluate(list(cases(layouts, non, args.seeds)), args.failures)
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    for name, r in report.items():
+        f1 = r["f1"]
+        assert isinstance(f1, dict)
+        print(f"== {name}: {r['cases']} mails, whole-invoice exact F1 {f1['all']:.3f}")
+        for key, value in f1.items():
+            if key != "all":
+                print(f"  {key:<22} F1 {value:.3f}  tp/fp/fn {r['counts'][key]}")  # type: ignore[index]
+        print(f"  wrong fields: {r['field_errors']}")
+        for line in r["failures"]:  # type: ignore[attr-defined]
+            print("   ", line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
