@@ -89,6 +89,15 @@ def cases(layouts: list[gen.Layout], non_invoices: list[gen.Layout], seeds: int)
                                   original_to=None)
                 yield Case("multi", lang, layout.name + " +2nd pdf", two, [doc.truth, other.truth])
                 yield Case("multi", lang, layout.name + " rfc822", _rfc822(raw), [doc.truth])
+            if i % 5 == seed % 5:
+                text, truth = gen.body_invoice(layouts[(i + 3) % len(layouts)], seed + 200)
+                text2, truth2 = gen.body_invoice(layouts[(i + 8) % len(layouts)], seed + 300)
+                assert truth is not None and truth2 is not None
+                both = intake_mail([("invoice.pdf", "application/pdf", doc.pdf)], body=staff + text,
+                                   original_to=None)
+                yield Case("multi", lang, layout.name + " pdf+body", both, [doc.truth, truth])
+                two_bodies = intake_mail([], body=staff + text + "\n\n" + text2, original_to=None)
+                yield Case("multi", lang, layout.name + " 2 in body", two_bodies, [truth, truth2])
         for layout in non_invoices:
             doc = gen.make_pdf(layout, seed)
             raw = intake_mail([("document.pdf", "application/pdf", doc.pdf)], original_to=None)

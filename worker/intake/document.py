@@ -17,7 +17,8 @@ from worker.intake.classify_doc import REASONS, DocKind, document_kind
 from worker.intake.einvoice import NotAnInvoice, NotEInvoice, read_einvoice
 from worker.intake.layout import Page
 from worker.intake.layoutfields import read_layout
-from worker.intake.pdftext import PdfContent, PdfLimits, read_pdf
+from worker.intake.pdfchild import read_pdf_guarded
+from worker.intake.pdftext import PdfContent, PdfLimits
 from worker.intake.textfields import read_text
 
 log = structlog.get_logger(__name__)
@@ -74,7 +75,7 @@ def _fill_from_text(structured: Draft, text: str) -> None:
 
 
 def _from_pdf(data: bytes, default_terms_days: int, hints: MailHints, limits: PdfLimits | None) -> DocOutcome:
-    content = read_pdf(data, limits)
+    content = read_pdf_guarded(data, limits)
     for _name, xml in content.xml:
         try:
             draft = read_einvoice(xml)

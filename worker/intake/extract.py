@@ -9,6 +9,7 @@ first, and the other copy is listed in `skipped`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -34,6 +35,10 @@ _ARCHIVES = (
     "application/x-rar",
 )
 _MIN_BODY_CHARS = 20
+_MAX_BODY_CHARS = 200_000
+_TITLE_ONLY = re.compile(
+    r"(?i)^[\W_]*(?:tax\s+)?(?:invoice|rechnung|facture|factuur|factura|請\s*求\s*書|御請求書)[\W_]*$"
+)
 
 
 @dataclass
@@ -102,20 +107,58 @@ def _collect(result: IntakeResult, what: str, outcome: DocOutcome) -> None:
     result.invoices.extend(outcome.invoices)
 
 
-def _read_body(mail: ParsedMail, forward: Forward | None, *, terms: int, hints: MailHints) -> DocOutcome:
+def _body_text(mail: ParsedMail, forward: Forward | None) -> str:
+    text = mail.text[forward.body_start :] if forward else mail.text
+    return text[:_MAX_BODY_CHARS]  # a 10 MB body is not an invoice: bound the work spent on it
+
+
+def _title_starts(text: str) -> list[int]:
+    """Where each invoice starts in a body holding several (each under its own title line)."""
+    starts, offset = [], 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if 0 < len(stripped) <= 40 and document_kind(stripped) is DocKind.INVOICE and _TITLE_ONLY.match(stripped):
+            starts.append(offset)
+        offset += len(line) + 1
+    return starts
+
+
+def _split_body(text: str) -> list[str]:
+    """One text per invoice: a body with two invoice titles, each followed by its own number, is two."""
+    starts = _title_starts(text)
+    if len(starts) < 2:
+        return [text]
+    chunks = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+    chunks[0] = text[: starts[1]]  # the staff note above the first title belongs to nothing: keep it there
+    return chunks
+
+
+def _read_body(
+    mail: ParsedMail, forward: Forward | None, *, terms: int, hints: MailHints, beside_documents: bool = False
+) -> DocOutcome:
+    """The invoices typed into the body. Beside readable attachments the body must title itself an
+    invoice (the subject does not count): a covering note ("please load this one") is no invoice."""
     if is_newsletter(mail):
         return DocOutcome(not_invoice="a newsletter or bulk mail, not an invoice")
-    text = mail.text[forward.body_start :] if forward else mail.text
+    text = _body_text(mail, forward)
     if len(text.strip()) < _MIN_BODY_CHARS:
         return DocOutcome(not_invoice="no invoice attached and no text in the body")
     # A body without a title of its own is named by the subject ("請求書送付のご案内", "Quotation Q-12").
     if document_kind(text) is DocKind.UNKNOWN:
+        if beside_documents:
+            return DocOutcome(not_invoice="the body is a covering note")
         text = bare_subject(mail.subject) + "\n" + text
-    outcome = from_text(text, source="body", default_terms_days=terms, hints=hints)
-    invoices = tuple(inv for inv in outcome.invoices if inv.amount is not None or inv.number is not None)
-    if outcome.not_invoice or not invoices:
-        return DocOutcome(not_invoice=outcome.not_invoice or "no invoice in the mail body")
-    return DocOutcome(invoices=invoices)
+    invoices: list[ExtractedInvoice] = []
+    not_invoice = None
+    for chunk in _split_body(text):
+        outcome = from_text(chunk, source="body", default_terms_days=terms, hints=hints)
+        invoices += [inv for inv in outcome.invoices if inv.amount is not None or inv.number is not None]
+        not_invoice = not_invoice or outcome.not_invoice
+    if beside_documents:  # only a complete, numbered invoice counts beside attachments
+        invoices = [inv for inv in invoices if inv.number and inv.amount is not None]
+    if not invoices:
+        return DocOutcome(not_invoice=not_invoice or "no invoice in the mail body")
+    return DocOutcome(invoices=tuple(invoices))
 
 
 def _dedupe(result: IntakeResult) -> None:
@@ -164,6 +207,10 @@ def extract_invoices(
         result.invoices.extend(body.invoices)
         if body.not_invoice and not unreadable:  # beside an unreadable document, it only hides the problem
             result.skipped.append(("body", body.not_invoice))
+    else:  # a PDF and an invoice typed into the body: both count, the same number only once (dedupe)
+        result.invoices.extend(
+            _read_body(mail, forward, terms=default_terms_days, hints=hints, beside_documents=True).invoices
+        )
     _dedupe(result)
     log.info(
         "intake_extracted",

@@ -9,6 +9,7 @@ top-down (y grows down the page) in PDF points.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -157,10 +158,11 @@ def pair(
     """Every (value, score) the labels point to, best first. A label's own cell wins ("No.: 12"), then the
     nearest readable cell right, below or above that is not itself a label."""
     results: list[Found[T]] = []
-    patterns = list(labels)
+    patterns = tuple(labels)
+    combined = _combined(patterns)
     for page in pages:
         for cell in page.cells:
-            if skip(cell):
+            if not combined.search(cell.text) or skip(cell):
                 continue
             for pattern, tier in patterns:
                 m = pattern.search(cell.text)
@@ -182,6 +184,12 @@ def pair(
                 break  # a cell is one label: its strongest pattern speaks for it
     results.sort(key=lambda f: -f.score)
     return results
+
+
+@functools.lru_cache(maxsize=64)
+def _combined(patterns: tuple[tuple[re.Pattern[str], int], ...]) -> re.Pattern[str]:
+    """One search per cell first; the labels one by one only on cells that hold any of them."""
+    return re.compile("|".join(f"(?:{p.pattern})" for p, _ in patterns), re.I)
 
 
 def block_below(page: Page, label: Segment, *, max_lines: int = 6) -> list[Segment]:

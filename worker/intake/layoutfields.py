@@ -76,8 +76,9 @@ def _starts_with_label(text: str) -> bool:
     return _label_start().match(text) is not None
 
 
-def _patterns(labels: tuple[Label, ...]) -> list[tuple[re.Pattern[str], int]]:
-    return [(label.pattern, label.tier) for label in labels]
+@cache
+def _patterns(labels: tuple[Label, ...]) -> tuple[tuple[re.Pattern[str], int], ...]:
+    return tuple((label.pattern, label.tier) for label in labels)
 
 
 def _best(found: list[Found[T]]) -> T | None:

@@ -32,10 +32,14 @@ _MIN_TEXT_CHARS = 20  # fewer letters than this on every page: a scan, not a tex
 
 @dataclass(frozen=True)
 class PdfLimits:
-    """Refuse PDFs bigger than this before PDFium spends time on them (a person reads those)."""
+    """Refuse PDFs bigger than this before PDFium spends time on them (a person reads those); read the
+    rest in a child process capped at memory_mb of address space and `seconds` of wall time."""
 
     max_bytes: int = 20 * 1024 * 1024
     max_pages: int = 50
+    memory_mb: int = 1024
+    seconds: float = 10.0
+    isolate: bool = True  # False: read in this process (the child itself, the benchmark's comparison)
 
 
 @dataclass(frozen=True)

@@ -447,7 +447,9 @@ def _customer(lines: list[str], own_names: tuple[str, ...] = ()) -> tuple[str | 
         block = [own_cell, *below] if own_cell else below
         for candidate in block[:2]:
             name = EMAIL.sub("", candidate).strip(" ,<>:")
-            if name and not own_party(name, own_names) and not _OTHER_LABEL.search(name):
+            if name and not own_party(name, own_names) and not _OTHER_LABEL.search(name) and not (
+                candidate is not own_cell and _any_of(CUSTOMER_LABELS).search(name)
+            ):
                 return name, _block_email(lines, hit.index)
     return None, None
 

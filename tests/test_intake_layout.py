@@ -1,0 +1,250 @@
+"""Layout-aware PDF reading, roles and consistency, mail splitting, and the PDF reader's resource limits."""
+
+from __future__ import annotations
+
+import zlib
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from tests.invoicefactory import intake_mail
+from tests.invoicelayouts import OWN_NAMES, Layout, body_invoice, make_pdf
+from worker.errors import IntakeError
+from worker.inbound.mime import parse_mail
+from worker.intake.assemble import MailHints
+from worker.intake.classify_doc import DocKind, document_kind
+from worker.intake.document import read_document
+from worker.intake.extract import extract_invoices
+from worker.intake.pdfchild import read_pdf_guarded
+from worker.intake.pdftext import PdfLimits, raw_text
+from worker.intake.textfields import normalise, read_text
+from worker.intake.values import Money, due_from_terms, find_money, month_first_for
+
+HINTS = MailHints(own_names=OWN_NAMES)
+
+
+def _read(layout: Layout, seed: int = 0) -> tuple[object, object]:
+    doc = make_pdf(layout, seed)
+    (inv,) = read_document(None, "application/pdf", doc.pdf, hints=HINTS).invoices
+    return inv, doc.truth
+
+
+def _same(inv: object, truth: object) -> None:
+    for name in ("number", "customer_name", "customer_email", "amount", "currency", "issue_date", "due_date"):
+        assert getattr(inv, name) == getattr(truth, name), name
+
+
+@pytest.mark.parametrize("locale", ["en-US", "en-GB", "de", "fr", "nl", "ja"])
+def test_two_column_header_drawn_row_by_row_reads_the_bill_to_column(locale: str) -> None:
+    """Our details left, the customer right, drawn line by line: the customer comes from its own column."""
+    inv, truth = _read(Layout(locale, "side_by_side", "inline", "rows", ship_to=True))
+    _same(inv, truth)
+
+
+@pytest.mark.parametrize("meta", ["value_below", "caption_below", "header_row", "label_column"])
+def test_values_below_above_and_beside_their_labels(meta: str) -> None:
+    """A value under its label, a caption under its value, a header row over a value row: all paired."""
+    for locale in ("en-GB", "de", "ja"):
+        inv, truth = _read(Layout(locale, "stacked", meta, "table_box"))
+        _same(inv, truth)
+
+
+def test_the_flat_text_stream_took_our_address_for_the_customer() -> None:
+    """Regression: PDFium's flat text joins our street and the customer on one line after "Bill To:"."""
+    doc = make_pdf(Layout("en-US", "side_by_side", "inline", "rows"), 0)
+    assert doc.truth is not None
+    flat = read_text(raw_text(doc.pdf), source="pdf").customer_name
+    assert flat is not None and flat != doc.truth.customer_name and "Market Street" in flat  # the old reading
+    (inv,) = read_document(None, "application/pdf", doc.pdf, hints=HINTS).invoices
+    assert inv.customer_name == doc.truth.customer_name
+
+
+def test_carry_over_seikyusho_takes_this_periods_amount() -> None:
+    """前回御請求額 / 御入金額 / 繰越金額 / 今回御請求額 in one row: 今回御請求額 is what is payable."""
+    for seed in range(3):
+        inv, truth = _read(Layout("ja", "stacked", "inline", "carry_over"), seed)
+        _same(inv, truth)
+
+
+def test_the_total_that_subtotal_plus_tax_agrees_with_wins() -> None:
+    """Two 'total' candidates: the one equal to subtotal + tax is chosen, not the first or the largest."""
+    text = "INVOICE\nInvoice No: A-1\nTotal hours 1,200.00 USD\nSubtotal $1,000.00\nTax $100.00\nTotal $1,100.00\n"
+    draft = read_text(text, source="body")
+    assert draft.amount == Decimal("1100.00")
+
+
+def test_previous_balance_and_payments_are_never_the_total() -> None:
+    """'Previous balance' and 'Payments received' carry label words but are last period's figures."""
+    text = (
+        "INVOICE\nInvoice No: A-2\nPrevious balance due $900.00\nPayments received $900.00\n"
+        "Amount due $250.00\n"
+    )
+    assert read_text(text, source="body").amount == Decimal("250.00")
+
+
+def test_our_own_company_is_never_the_customer() -> None:
+    """A bill-to block naming us (settings company_name) is skipped for the next party."""
+    text = "INVOICE\nInvoice No: A-3\nBill to: Acme Supplies Ltd\nSold to: Globex Corporation\nAmount due $5.00\n"
+    assert read_text(text, source="body", own_names=("Acme Supplies Ltd",)).customer_name == "Globex Corporation"
+    assert read_text(text, source="body").customer_name == "Acme Supplies Ltd"
+
+
+def test_japanese_person_addressee_gives_the_company_above() -> None:
+    """…様 is a person: the 株式会社 line above names the customer company."""
+    text = "請求書\n株式会社山田商事\n経理部 山田太郎 様\n請求書番号: 12-3\nご請求金額 ¥10,000\n"
+    assert read_text(normalise(text), source="body").customer_name == "株式会社山田商事"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Rs. 1,23,456.00", Money(Decimal("123456.00"), "INR")),
+        ("INR 12,34,567.50", Money(Decimal("1234567.50"), "INR")),
+        ("1 234,56 €", Money(Decimal("1234.56"), "EUR")),
+        (normalise("1\u202f234,56 €"), Money(Decimal("1234.56"), "EUR")),
+        (normalise("EUR 12\u2009345,00"), Money(Decimal("12345.00"), "EUR")),
+        ("CHF 1'234.50", Money(Decimal("1234.50"), "CHF")),
+    ],
+)
+def test_indian_grouping_and_space_grouping(text: str, expected: Money) -> None:
+    """Lakh grouping, thin/narrow no-break spaces and apostrophes group thousands."""
+    assert find_money(text) == [expected]
+
+
+def test_date_order_comes_from_the_documents_own_dates() -> None:
+    """A 13/04 elsewhere in the document makes 03/04 day-first even in USD; a 04/13 makes it month-first."""
+    assert month_first_for("Date 13/04/2026 Due 03/05/2026", "USD") is False
+    assert month_first_for("Date 04/13/2026 Due 05/03/2026", "EUR") is True
+    assert month_first_for("Date 03/04/2026", "USD") is True
+    assert month_first_for("Date 03/04/2026", "GBP") is False
+
+
+@pytest.mark.parametrize(
+    ("terms", "due"),
+    [
+        ("Zahlbar innerhalb von 14 Tagen", date(2026, 4, 15)),
+        ("Paiement à 30 jours", date(2026, 5, 1)),
+        ("Betaling binnen 30 dagen", date(2026, 5, 1)),
+        ("月末締め翌月末払い", date(2026, 5, 31)),
+    ],
+)
+def test_due_date_from_terms_in_every_language(terms: str, due: date) -> None:
+    """Terms wording in DE/FR/NL/JA gives the due date counted from the issue date."""
+    found = due_from_terms(terms, date(2026, 4, 1))
+    assert found is not None and found[0] == due
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        ("Rechnung", DocKind.INVOICE),
+        ("Facture", DocKind.INVOICE),
+        ("Factuur", DocKind.INVOICE),
+        ("Angebot", DocKind.QUOTE),
+        ("Devis", DocKind.QUOTE),
+        ("Offerte", DocKind.QUOTE),
+        ("Gutschrift", DocKind.CREDIT_NOTE),
+        ("Avoir", DocKind.CREDIT_NOTE),
+        ("Bon de commande", DocKind.ORDER),
+        ("Kontoauszug", DocKind.STATEMENT),
+        ("Kwitantie", DocKind.RECEIPT),
+    ],
+)
+def test_titles_in_german_french_dutch(title: str, kind: DocKind) -> None:
+    """Non-invoices in DE/FR/NL stay not taken; their invoices are recognised."""
+    assert document_kind(f"{title}\nNr. 12\n") is kind
+
+
+def test_generated_non_invoices_are_not_taken() -> None:
+    """Quotes, orders, statements, receipts and credit notes in every locale give no invoice."""
+    for locale, title in (("de", "Angebot"), ("fr", "Avoir"), ("nl", "Rekeningoverzicht"), ("ja", "領収書")):
+        doc = make_pdf(Layout(locale, "stacked", "inline", "rows", title=title), 0)
+        outcome = read_document(None, "application/pdf", doc.pdf, hints=HINTS)
+        assert outcome.invoices == () and outcome.not_invoice
+
+
+def test_a_pdf_and_a_body_invoice_in_one_mail_are_both_read() -> None:
+    """The PDF attachment and a different invoice typed into the body (under a staff note): two invoices."""
+    doc = make_pdf(Layout("en-GB", "stacked", "inline", "rows"), 0)
+    text, truth = body_invoice(Layout("de", "stacked", "inline", "rows"), 1)
+    raw = intake_mail([("i.pdf", "application/octet-stream", doc.pdf)], body="Please load both.\n\n" + text,
+                      original_to=None)
+    result = extract_invoices(parse_mail(raw), own_names=OWN_NAMES)
+    assert truth is not None and doc.truth is not None
+    assert sorted(inv.number or "" for inv in result.invoices) == sorted([doc.truth.number, truth.number])
+
+
+def test_a_covering_note_beside_a_pdf_is_no_invoice() -> None:
+    """'Please load this one' above an attached PDF adds nothing: one invoice, the PDF's."""
+    doc = make_pdf(Layout("en-US", "stacked", "inline", "rows"), 0)
+    raw = intake_mail([("i.pdf", "application/pdf", doc.pdf)], body="Please load this one, total $50.00.\n",
+                      original_to=None)
+    result = extract_invoices(parse_mail(raw), own_names=OWN_NAMES)
+    assert [inv.number for inv in result.invoices] == [doc.truth.number if doc.truth else None]
+
+
+def test_two_invoices_typed_in_one_body() -> None:
+    """Two titled invoices one after the other in a body are two invoices."""
+    a, ta = body_invoice(Layout("en-US", "stacked", "inline", "rows"), 0)
+    b, tb = body_invoice(Layout("en-GB", "stacked", "inline", "rows"), 1)
+    raw = intake_mail([], body="Two for you.\n\n" + a + "\n" + b, original_to=None)
+    result = extract_invoices(parse_mail(raw), own_names=OWN_NAMES)
+    assert ta is not None and tb is not None
+    assert sorted(inv.number or "" for inv in result.invoices) == sorted([ta.number, tb.number])
+
+
+# --- resource limits (issue 12 finding 5) -------------------------------------------------------------------
+
+
+def inflating_pdf(megabytes: int) -> bytes:
+    """A ~300 KB PDF whose one content stream inflates to `megabytes` MB of blanks after a line of text."""
+    comp = zlib.compressobj(9)
+    chunk = b" " * (1 << 20)
+    stream = comp.compress(b"BT /F1 12 Tf 50 800 Td (Invoice INV-9 amount due 100.00 USD) Tj ET\n")
+    stream += b"".join(comp.compress(chunk) for _ in range(megabytes)) + comp.flush()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+
+
+@pytest.fixture(scope="module")
+def bomb() -> bytes:
+    return inflating_pdf(300)
+
+
+def test_a_pdf_over_the_memory_limit_is_refused_with_the_reason(bomb: bytes) -> None:
+    """A 300 KB PDF inflating to 300 MB under a 256 MB cap: IntakeError naming the memory limit."""
+    assert len(bomb) < 400_000
+    with pytest.raises(IntakeError, match="256 MB memory limit"):
+        read_pdf_guarded(bomb, PdfLimits(memory_mb=256))
+
+
+def test_a_pdf_over_the_time_limit_is_refused_and_the_next_one_reads(bomb: bytes) -> None:
+    """A read running past `seconds` is killed with the reason; the next PDF gets a fresh reader."""
+    with pytest.raises(IntakeError, match=r"longer than 0\.05 s"):
+        read_pdf_guarded(bomb, PdfLimits(memory_mb=2048, seconds=0.05))
+    doc = make_pdf(Layout(), 0)
+    assert read_pdf_guarded(doc.pdf).pages == 1
+
+
+def test_over_limit_pdf_in_a_mail_is_a_problem_for_review(bomb: bytes) -> None:
+    """Through the mail path the PDF is listed as a problem with the reason; the body is still tried."""
+    raw = intake_mail([("big.pdf", "application/pdf", bomb)])
+    result = extract_invoices(parse_mail(raw), limits=PdfLimits(memory_mb=256))
+    assert result.invoices == []
+    ((what, why),) = result.problems
+    assert what == "big.pdf" and "memory limit" in why
