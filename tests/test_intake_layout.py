@@ -248,3 +248,21 @@ def test_over_limit_pdf_in_a_mail_is_a_problem_for_review(bomb: bytes) -> None:
     assert result.invoices == []
     ((what, why),) = result.problems
     assert what == "big.pdf" and "memory limit" in why
+
+
+def test_letter_style_addressee_block_without_a_bill_to_label() -> None:
+    """A window-envelope address (no "Bill to") is the customer; our block with its VAT number is not."""
+    from tests.invoicelayouts import _pdf
+
+    cells = [
+        (50, 800, "Rechnung", 16),
+        (330, 800, "Acme Supplies GmbH", 9), (330, 787, "Hauptstraße 5, Berlin", 9),
+        (330, 774, "USt-IdNr. DE123456789", 9),
+        (50, 740, "Müller Maschinenbau GmbH", 10), (50, 727, "Werkstraße 7", 10),
+        (50, 714, "70173 Stuttgart", 10), (50, 701, "buchhaltung@mueller-mb.example", 10),
+        (330, 660, "Rechnungsnummer: RE-7", 9), (330, 647, "Rechnungsdatum: 02.03.2026", 9),
+        (330, 634, "Fällig am: 16.03.2026", 9), (50, 600, "Gesamtbetrag", 9), (250, 600, "1.190,00 €", 9),
+    ]
+    (inv,) = read_document(None, "application/pdf", _pdf(cells, "Helvetica"), hints=HINTS).invoices
+    assert (inv.customer_name, inv.customer_email) == ("Müller Maschinenbau GmbH", "buchhaltung@mueller-mb.example")
+    assert (inv.number, inv.amount, inv.due_date) == ("RE-7", Decimal("1190.00"), date(2026, 3, 16))

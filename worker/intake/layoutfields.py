@@ -149,6 +149,56 @@ def _customer(pages: list[Page], own_names: tuple[str, ...]) -> tuple[str | None
     return None, None, ""
 
 
+_SELLER_MARK = re.compile(
+    r"(?i)\bT\s?\d{13}\b|登録番号|ust-?id|\bvat\s*(?:reg|no|number|id)|gstin|siret|siren|\bkvk\b|"
+    r"company\s+(?:no|number|reg)|\biban\b|\bbic\b|\bswift\b|\bhrb\b|\bein\b|\babn\b|btw-?nr"
+)
+_COMPANY_WORD = re.compile(
+    r"(?i)\b(?:gmbh|ag|kg|ohg|ug|ltd|limited|llp|plc|inc|llc|corp|corporation|co\.|b\.v\.|bv|n\.v\.|"
+    r"sarl|sas|sa|srl|s\.l\.|pvt)\b|株式会社|有限会社|合同会社|\(株\)"
+)
+_CARE_OF = re.compile(r"(?i)^(?:attn|attention|z\.\s?hd|zu\s+h[äa]nden|c/o|à l'attention|t\.a\.v)\b")
+
+
+def _column_blocks(page: Page) -> list[list[Segment]]:
+    """Cells in the top half grouped into address-like blocks: each under the one above, left-aligned."""
+    blocks: list[list[Segment]] = []
+    for line in page.lines:
+        for cell in line.cells:
+            if cell.top > page.height * 0.5:
+                return blocks
+            for block in blocks:
+                last = block[-1]
+                if abs(cell.x0 - last.x0) < 12 and 0 <= cell.top - last.bottom < 1.9 * last.height:
+                    block.append(cell)
+                    break
+            else:
+                blocks.append([cell])
+    return blocks
+
+
+def _unlabelled_customer(pages: list[Page], own_names: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """The addressee block of a letter-style invoice (no "Bill to"): a block in the top half that is not
+    ours (no registration or bank line, not our name), named like a company or holding an email."""
+    if not pages:
+        return None, None
+    page = pages[0]
+    best: tuple[float, str, str | None] | None = None
+    for block in _column_blocks(page):
+        texts = [c.text for c in block]
+        if len(texts) < 2 or any(_SELLER_MARK.search(t) or own_party(t, own_names) for t in texts):
+            continue
+        names = [t for t in texts if not _CARE_OF.match(t) and not EMAIL.search(t) and not _starts_with_label(t)]
+        if not names or _starts_with_label(texts[0]):
+            continue
+        email = next((e.group(0) for e in (EMAIL.search(t) for t in texts) if e), None)
+        score = (1.0 if email else 0.0) + (1.0 if _COMPANY_WORD.search(names[0]) else 0.0)
+        score += 0.3 if block[0].x0 < page.width / 2 else 0.0
+        if score >= 1.0 and (best is None or score > best[0]):
+            best = (score, names[0], email)
+    return (best[1], best[2]) if best else (None, None)
+
+
 def read_layout(pages: tuple[Page, ...], text: str, *, source: str, own_names: tuple[str, ...] = ()) -> Draft:
     """Every field of a PDF invoice: geometry first, the reading-order text where geometry is silent."""
     draft = read_text(text, source=source, own_names=own_names)
@@ -177,6 +227,9 @@ def read_layout(pages: tuple[Page, ...], text: str, *, source: str, own_names: t
         if not agrees:
             draft.notes.append("total not confirmed by subtotal + tax")
     name, email, how = _customer(norm, own_names)
+    if name is None and draft.customer_name is None:
+        name, email = _unlabelled_customer(norm, own_names)
+        how = "the addressee block (no bill-to label)"
     if name and not (draft.language == "ja" and draft.customer_name and "御中" in flat):
         draft.customer_name = name
         draft.notes.append(f"customer read from {how}")

@@ -43,6 +43,8 @@ NUMBER_LABELS = _labels(
     r"請求書\s*no\.?",
     r"invoice\s*(?:no\.?|number|num\.?|#|id)(?=[\s:#.]|$)",
     r"^\s*inv(?:oice)?\s*#",
+    r"^\s*inv\.?\s*no\.?(?=[\s:])",
+    r"請求\s*no\.?",
     r"rechnungs\s*-?\s*(?:nummer|nr\.?)",
     r"rechnung\s+(?:nr\.?|nummer)",
     r"(?:n°|nº|no\.?|num[ée]ro)\s*(?:de\s+)?(?:la\s+)?facture",
