@@ -21,6 +21,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,41 +67,55 @@ def _rfc822(inner: bytes) -> bytes:
     return mail(headers, multipart("mixed", [note, wrapped]), defaults=False)
 
 
-def cases(layouts: list[gen.Layout], non_invoices: list[gen.Layout], seeds: int) -> Iterator[Case]:
+@dataclass(frozen=True)
+class Source:
+    """How a layout set makes its documents: a PDF, a body invoice, the mail subject, a label."""
+
+    pdf: Callable[[Any, int], tuple[bytes, gen.Truth | None]]
+    body: Callable[[Any, int], tuple[str, gen.Truth | None]]
+    subject: Callable[[Any], str]
+
+
+TRAIN = Source(
+    pdf=lambda layout, seed: (lambda d: (d.pdf, d.truth))(gen.make_pdf(layout, seed)),
+    body=gen.body_invoice,
+    subject=lambda layout: gen.LOCALE_DATA[layout.locale].title,
+)
+
+
+def cases(source: Source, layouts: list[Any], non_invoices: list[Any], seeds: int) -> Iterator[Case]:
     staff = "Hi team, please load this one into dunmail. Thanks, Ken\n\n"
     for seed in range(seeds):
         for i, layout in enumerate(layouts):
-            doc = gen.make_pdf(layout, seed)
-            assert doc.truth is not None
+            pdf, truth0 = source.pdf(layout, seed)
+            assert truth0 is not None
             lang = layout.locale
             ctype = "application/octet-stream" if i % 7 == 3 else "application/pdf"
-            raw = intake_mail([("invoice.pdf", ctype, doc.pdf)], original_to=None)
-            yield Case("pdf", lang, layout.name, raw, [doc.truth])
+            raw = intake_mail([("invoice.pdf", ctype, pdf)], original_to=None)
+            yield Case("pdf", lang, layout.name, raw, [truth0])
             if i % 3 == seed % 3:
-                text, truth = gen.body_invoice(layout, seed)
+                text, truth = source.body(layout, seed)
                 assert truth is not None
-                body = intake_mail([], body=staff + text, original_to=None,
-                                   subject="Fwd: " + gen.LOCALE_DATA[layout.locale].title)
+                body = intake_mail([], body=staff + text, original_to=None, subject="Fwd: " + source.subject(layout))
                 yield Case("body", lang, layout.name, body, [truth])
             if i % 4 == seed % 4:
-                other = gen.make_pdf(layouts[(i + 5) % len(layouts)], seed + 100)
-                assert other.truth is not None
-                two = intake_mail([("a.pdf", "application/pdf", doc.pdf), ("b.pdf", "application/pdf", other.pdf)],
+                other, truth1 = source.pdf(layouts[(i + 5) % len(layouts)], seed + 100)
+                assert truth1 is not None
+                two = intake_mail([("a.pdf", "application/pdf", pdf), ("b.pdf", "application/pdf", other)],
                                   original_to=None)
-                yield Case("multi", lang, layout.name + " +2nd pdf", two, [doc.truth, other.truth])
-                yield Case("multi", lang, layout.name + " rfc822", _rfc822(raw), [doc.truth])
+                yield Case("multi", lang, layout.name + " +2nd pdf", two, [truth0, truth1])
+                yield Case("multi", lang, layout.name + " rfc822", _rfc822(raw), [truth0])
             if i % 5 == seed % 5:
-                text, truth = gen.body_invoice(layouts[(i + 3) % len(layouts)], seed + 200)
-                text2, truth2 = gen.body_invoice(layouts[(i + 8) % len(layouts)], seed + 300)
+                text, truth = source.body(layouts[(i + 3) % len(layouts)], seed + 200)
+                text2, truth2 = source.body(layouts[(i + 8) % len(layouts)], seed + 300)
                 assert truth is not None and truth2 is not None
-                both = intake_mail([("invoice.pdf", "application/pdf", doc.pdf)], body=staff + text,
-                                   original_to=None)
-                yield Case("multi", lang, layout.name + " pdf+body", both, [doc.truth, truth])
+                both = intake_mail([("invoice.pdf", "application/pdf", pdf)], body=staff + text, original_to=None)
+                yield Case("multi", lang, layout.name + " pdf+body", both, [truth0, truth])
                 two_bodies = intake_mail([], body=staff + text + "\n\n" + text2, original_to=None)
                 yield Case("multi", lang, layout.name + " 2 in body", two_bodies, [truth, truth2])
         for layout in non_invoices:
-            doc = gen.make_pdf(layout, seed)
-            raw = intake_mail([("document.pdf", "application/pdf", doc.pdf)], original_to=None)
+            pdf, _ = source.pdf(layout, seed)
+            raw = intake_mail([("document.pdf", "application/pdf", pdf)], original_to=None)
             yield Case("non_invoice", layout.locale, layout.name + f" [{layout.title}]", raw, [])
 
 
@@ -150,14 +165,14 @@ def evaluate(all_cases: list[Case], failures: int) -> dict[str, object]:
     }
 
 
-def _sets(which: str) -> dict[str, Callable[[], tuple[list[gen.Layout], list[gen.Layout]]]]:
-    def train() -> tuple[list[gen.Layout], list[gen.Layout]]:
-        return gen.train_layouts(), gen.non_invoice_layouts()
+def _sets(which: str) -> dict[str, Callable[[], tuple[Source, list[Any], list[Any]]]]:
+    def train() -> tuple[Source, list[Any], list[Any]]:
+        return TRAIN, gen.train_layouts(), gen.non_invoice_layouts()
 
-    def heldout() -> tuple[list[gen.Layout], list[gen.Layout]]:
+    def heldout() -> tuple[Source, list[Any], list[Any]]:
         from tests import invoicelayouts_heldout as held
 
-        return held.heldout_layouts(), held.heldout_non_invoices()
+        return Source(held.make_pdf, held.body_invoice, held.subject), held.heldout_layouts(), held.heldout_non_invoices()
 
     options = {"train": train, "heldout": heldout}
     return options if which == "both" else {which: options[which]}
@@ -173,8 +188,8 @@ def main() -> int:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
     report = {}
     for name, make in _sets(args.set).items():
-        layouts, non = make()
-        report[name] = evaluate(list(cases(layouts, non, args.seeds)), args.failures)
+        source, layouts, non = make()
+        report[name] = evaluate(list(cases(source, layouts, non, args.seeds)), args.failures)
     if args.json:
         print(json.dumps(report))
         return 0
