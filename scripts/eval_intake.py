@@ -21,8 +21,8 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -61,9 +61,14 @@ def _fields(inv: ExtractedInvoice | gen.Truth) -> tuple[object, ...]:
 def _rfc822(inner: bytes) -> bytes:
     note = part("text/plain", "Forwarding as attachment, please load.\n", charset="utf-8")
     wrapped = b"Content-Type: message/rfc822\r\nContent-Disposition: attachment\r\n\r\n" + inner
-    headers = [("From", "Finance <finance@acme.example>"), ("To", "invoices@acme.example"),
-               ("Subject", "Fwd: invoice"), ("Date", "Wed, 15 Apr 2026 09:30:00 +0900"),
-               ("Message-ID", "<rfc822-fwd@acme.example>"), ("MIME-Version", "1.0")]
+    headers = [
+        ("From", "Finance <finance@acme.example>"),
+        ("To", "invoices@acme.example"),
+        ("Subject", "Fwd: invoice"),
+        ("Date", "Wed, 15 Apr 2026 09:30:00 +0900"),
+        ("Message-ID", "<rfc822-fwd@acme.example>"),
+        ("MIME-Version", "1.0"),
+    ]
     return mail(headers, multipart("mixed", [note, wrapped]), defaults=False)
 
 
@@ -101,8 +106,9 @@ def cases(source: Source, layouts: list[Any], non_invoices: list[Any], seeds: in
             if i % 4 == seed % 4:
                 other, truth1 = source.pdf(layouts[(i + 5) % len(layouts)], seed + 100)
                 assert truth1 is not None
-                two = intake_mail([("a.pdf", "application/pdf", pdf), ("b.pdf", "application/pdf", other)],
-                                  original_to=None)
+                two = intake_mail(
+                    [("a.pdf", "application/pdf", pdf), ("b.pdf", "application/pdf", other)], original_to=None
+                )
                 yield Case("multi", lang, layout.name + " +2nd pdf", two, [truth0, truth1])
                 yield Case("multi", lang, layout.name + " rfc822", _rfc822(raw), [truth0])
             if i % 5 == seed % 5:
@@ -145,15 +151,21 @@ def evaluate(all_cases: list[Case], failures: int) -> dict[str, object]:
             t.tp, t.fp, t.fn = t.tp + tp, t.fp + fp, t.fn + fn
         if fp or fn:
             for truth in case.truths:
-                best = max(result.invoices, key=lambda inv: sum(a == b for a, b in zip(_fields(inv), _fields(truth),
-                                                                                        strict=True)), default=None)
-                for name, a, b in zip(FIELDS, _fields(best) if best else (None,) * len(FIELDS), _fields(truth),
-                                      strict=True):
+                best = max(
+                    result.invoices,
+                    key=lambda inv: sum(a == b for a, b in zip(_fields(inv), _fields(truth), strict=True)),
+                    default=None,
+                )
+                for name, a, b in zip(
+                    FIELDS, _fields(best) if best else (None,) * len(FIELDS), _fields(truth), strict=True
+                ):
                     if a != b:
                         field_wrong[name] += 1
                         if len(shown) < failures:
-                            shown.append(f"{case.kind} {case.name}: {name} got {a!r} want {b!r}"
-                                         + (f" (conf {best.confidence})" if best else ""))
+                            shown.append(
+                                f"{case.kind} {case.name}: {name} got {a!r} want {b!r}"
+                                + (f" (conf {best.confidence})" if best else "")
+                            )
             if not case.truths and len(shown) < failures:
                 shown.append(f"{case.kind} {case.name}: opened {[inv.number for inv in opened]}")
     return {
@@ -172,7 +184,11 @@ def _sets(which: str) -> dict[str, Callable[[], tuple[Source, list[Any], list[An
     def heldout() -> tuple[Source, list[Any], list[Any]]:
         from tests import invoicelayouts_heldout as held
 
-        return Source(held.make_pdf, held.body_invoice, held.subject), held.heldout_layouts(), held.heldout_non_invoices()
+        return (
+            Source(held.make_pdf, held.body_invoice, held.subject),
+            held.heldout_layouts(),
+            held.heldout_non_invoices(),
+        )
 
     options = {"train": train, "heldout": heldout}
     return options if which == "both" else {which: options[which]}

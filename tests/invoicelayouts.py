@@ -79,74 +79,190 @@ class Locale:
 
 
 _EN_LABELS = {
-    "number": "Invoice No.", "issue": "Invoice Date", "due": "Due Date", "bill": "Bill To", "ship": "Ship To",
-    "remit": "Remit To", "sub": "Subtotal", "tax": "Tax", "total": "Total Due", "terms": "Payment Terms",
-    "item": "Description", "qty": "Qty", "price": "Unit Price", "line": "Amount",
+    "number": "Invoice No.",
+    "issue": "Invoice Date",
+    "due": "Due Date",
+    "bill": "Bill To",
+    "ship": "Ship To",
+    "remit": "Remit To",
+    "sub": "Subtotal",
+    "tax": "Tax",
+    "total": "Total Due",
+    "terms": "Payment Terms",
+    "item": "Description",
+    "qty": "Qty",
+    "price": "Unit Price",
+    "line": "Amount",
 }
 LOCALE_DATA: dict[str, Locale] = {
-    "en-US": Locale("USD", "INVOICE", {**_EN_LABELS, "tax": "Sales Tax (8%)"}, Decimal("0.08"),
-                    (("Globex Corporation", "ap@globex.example"), ("Initech LLC", "payables@initech.example"),
-                     ("Umbrella Health Inc.", "invoices@umbrella.example")),
-                    ("Acme Supplies Ltd", "12 Market Street, Springfield", "billing@acme.example", "EIN 12-3456789"),
-                    (("Net 30", 30), ("Net 45", 45), ("Payment due within 15 days", 15)),
-                    ("QUOTATION", "PURCHASE ORDER", "STATEMENT OF ACCOUNT", "RECEIPT", "CREDIT NOTE")),
-    "en-GB": Locale("GBP", "Invoice", {**_EN_LABELS, "tax": "VAT @ 20%", "total": "Amount Due"}, Decimal("0.20"),
-                    (("Wessex Logistics Ltd", "accounts@wessex.example"),
-                     ("Pemberton & Hale LLP", "finance@pemberton.example")),
-                    ("Acme Supplies Ltd", "Unit 4, Riverside Park, Leeds", "billing@acme.example",
-                     "Company No. 08123456", "VAT Reg. GB 123 4567 89"),
-                    (("30 days net", 30), ("Payment within 14 days", 14)),
-                    ("Quotation", "Purchase Order", "Statement of Account", "Receipt", "Credit Note")),
-    "en-IN": Locale("INR", "TAX INVOICE", {**_EN_LABELS, "tax": "IGST 18%", "total": "Total Amount Payable",
-                                           "number": "Invoice No"}, Decimal("0.18"),
-                    (("Sharma Textiles Pvt Ltd", "accounts@sharmatextiles.example"),
-                     ("Rao Engineering Works", "billing@raoeng.example")),
-                    ("Acme Supplies India Pvt Ltd", "GSTIN 27AAACA1234F1Z5", "Andheri East, Mumbai",
-                     "billing@acme.example"),
-                    (("Net 30", 30), ("Payment within 15 days", 15)),
-                    ("QUOTATION", "PURCHASE ORDER", "RECEIPT", "CREDIT NOTE")),
-    "de": Locale("EUR", "Rechnung", {
-        "number": "Rechnungsnummer", "issue": "Rechnungsdatum", "due": "Fällig am", "bill": "Rechnungsempfänger",
-        "ship": "Lieferadresse", "remit": "Bankverbindung", "sub": "Zwischensumme", "tax": "MwSt. 19 %",
-        "total": "Gesamtbetrag", "terms": "Zahlungsbedingungen", "item": "Beschreibung", "qty": "Menge",
-        "price": "Einzelpreis", "line": "Betrag"}, Decimal("0.19"),
-        (("Müller Maschinenbau GmbH", "buchhaltung@mueller-mb.example"),
-         ("Schneider & Söhne KG", "rechnungen@schneider.example")),
-        ("Acme Supplies GmbH", "Hauptstraße 5, 10115 Berlin", "billing@acme.example", "USt-IdNr. DE123456789",
-         "HRB 12345"),
+    "en-US": Locale(
+        "USD",
+        "INVOICE",
+        {**_EN_LABELS, "tax": "Sales Tax (8%)"},
+        Decimal("0.08"),
+        (
+            ("Globex Corporation", "ap@globex.example"),
+            ("Initech LLC", "payables@initech.example"),
+            ("Umbrella Health Inc.", "invoices@umbrella.example"),
+        ),
+        ("Acme Supplies Ltd", "12 Market Street, Springfield", "billing@acme.example", "EIN 12-3456789"),
+        (("Net 30", 30), ("Net 45", 45), ("Payment due within 15 days", 15)),
+        ("QUOTATION", "PURCHASE ORDER", "STATEMENT OF ACCOUNT", "RECEIPT", "CREDIT NOTE"),
+    ),
+    "en-GB": Locale(
+        "GBP",
+        "Invoice",
+        {**_EN_LABELS, "tax": "VAT @ 20%", "total": "Amount Due"},
+        Decimal("0.20"),
+        (("Wessex Logistics Ltd", "accounts@wessex.example"), ("Pemberton & Hale LLP", "finance@pemberton.example")),
+        (
+            "Acme Supplies Ltd",
+            "Unit 4, Riverside Park, Leeds",
+            "billing@acme.example",
+            "Company No. 08123456",
+            "VAT Reg. GB 123 4567 89",
+        ),
+        (("30 days net", 30), ("Payment within 14 days", 14)),
+        ("Quotation", "Purchase Order", "Statement of Account", "Receipt", "Credit Note"),
+    ),
+    "en-IN": Locale(
+        "INR",
+        "TAX INVOICE",
+        {**_EN_LABELS, "tax": "IGST 18%", "total": "Total Amount Payable", "number": "Invoice No"},
+        Decimal("0.18"),
+        (
+            ("Sharma Textiles Pvt Ltd", "accounts@sharmatextiles.example"),
+            ("Rao Engineering Works", "billing@raoeng.example"),
+        ),
+        ("Acme Supplies India Pvt Ltd", "GSTIN 27AAACA1234F1Z5", "Andheri East, Mumbai", "billing@acme.example"),
+        (("Net 30", 30), ("Payment within 15 days", 15)),
+        ("QUOTATION", "PURCHASE ORDER", "RECEIPT", "CREDIT NOTE"),
+    ),
+    "de": Locale(
+        "EUR",
+        "Rechnung",
+        {
+            "number": "Rechnungsnummer",
+            "issue": "Rechnungsdatum",
+            "due": "Fällig am",
+            "bill": "Rechnungsempfänger",
+            "ship": "Lieferadresse",
+            "remit": "Bankverbindung",
+            "sub": "Zwischensumme",
+            "tax": "MwSt. 19 %",
+            "total": "Gesamtbetrag",
+            "terms": "Zahlungsbedingungen",
+            "item": "Beschreibung",
+            "qty": "Menge",
+            "price": "Einzelpreis",
+            "line": "Betrag",
+        },
+        Decimal("0.19"),
+        (
+            ("Müller Maschinenbau GmbH", "buchhaltung@mueller-mb.example"),
+            ("Schneider & Söhne KG", "rechnungen@schneider.example"),
+        ),
+        (
+            "Acme Supplies GmbH",
+            "Hauptstraße 5, 10115 Berlin",
+            "billing@acme.example",
+            "USt-IdNr. DE123456789",
+            "HRB 12345",
+        ),
         (("Zahlbar innerhalb von 14 Tagen", 14), ("Zahlbar innerhalb 30 Tagen netto", 30)),
-        ("Angebot", "Bestellung", "Kontoauszug", "Quittung", "Gutschrift")),
-    "fr": Locale("EUR", "Facture", {
-        "number": "N° de facture", "issue": "Date de facture", "due": "Date d'échéance", "bill": "Facturé à",
-        "ship": "Adresse de livraison", "remit": "Coordonnées bancaires", "sub": "Total HT", "tax": "TVA 20 %",
-        "total": "Total TTC", "terms": "Conditions de paiement", "item": "Désignation", "qty": "Qté",
-        "price": "Prix unitaire", "line": "Montant"}, Decimal("0.20"),
+        ("Angebot", "Bestellung", "Kontoauszug", "Quittung", "Gutschrift"),
+    ),
+    "fr": Locale(
+        "EUR",
+        "Facture",
+        {
+            "number": "N° de facture",
+            "issue": "Date de facture",
+            "due": "Date d'échéance",
+            "bill": "Facturé à",
+            "ship": "Adresse de livraison",
+            "remit": "Coordonnées bancaires",
+            "sub": "Total HT",
+            "tax": "TVA 20 %",
+            "total": "Total TTC",
+            "terms": "Conditions de paiement",
+            "item": "Désignation",
+            "qty": "Qté",
+            "price": "Prix unitaire",
+            "line": "Montant",
+        },
+        Decimal("0.20"),
         (("Société Durand SARL", "compta@durand.example"), ("Boulangeries Lefèvre SAS", "factures@lefevre.example")),
         ("Acme Fournitures SAS", "12 rue de la Paix, 75002 Paris", "billing@acme.example", "SIRET 123 456 789 00012"),
         (("Paiement à 30 jours", 30), ("Paiement à 45 jours", 45)),
-        ("Devis", "Bon de commande", "Relevé de compte", "Reçu", "Avoir")),
-    "nl": Locale("EUR", "Factuur", {
-        "number": "Factuurnummer", "issue": "Factuurdatum", "due": "Vervaldatum", "bill": "Factuuradres",
-        "ship": "Afleveradres", "remit": "Betalen aan", "sub": "Subtotaal", "tax": "BTW 21%",
-        "total": "Totaal incl. BTW", "terms": "Betalingsvoorwaarden", "item": "Omschrijving", "qty": "Aantal",
-        "price": "Prijs", "line": "Bedrag"}, Decimal("0.21"),
-        (("Van Dijk Installatietechniek B.V.", "administratie@vandijk.example"),
-         ("Bakker Bouw B.V.", "facturen@bakkerbouw.example")),
+        ("Devis", "Bon de commande", "Relevé de compte", "Reçu", "Avoir"),
+    ),
+    "nl": Locale(
+        "EUR",
+        "Factuur",
+        {
+            "number": "Factuurnummer",
+            "issue": "Factuurdatum",
+            "due": "Vervaldatum",
+            "bill": "Factuuradres",
+            "ship": "Afleveradres",
+            "remit": "Betalen aan",
+            "sub": "Subtotaal",
+            "tax": "BTW 21%",
+            "total": "Totaal incl. BTW",
+            "terms": "Betalingsvoorwaarden",
+            "item": "Omschrijving",
+            "qty": "Aantal",
+            "price": "Prijs",
+            "line": "Bedrag",
+        },
+        Decimal("0.21"),
+        (
+            ("Van Dijk Installatietechniek B.V.", "administratie@vandijk.example"),
+            ("Bakker Bouw B.V.", "facturen@bakkerbouw.example"),
+        ),
         ("Acme Supplies B.V.", "Keizersgracht 1, Amsterdam", "billing@acme.example", "KvK 12345678"),
         (("Betaling binnen 30 dagen", 30), ("Betaling binnen 14 dagen", 14)),
-        ("Offerte", "Inkooporder", "Rekeningoverzicht", "Kwitantie", "Creditnota")),
-    "ja": Locale("JPY", "請 求 書", {
-        "number": "請求書番号", "issue": "発行日", "due": "お支払期限", "bill": "請求先", "ship": "納品先",
-        "remit": "お振込先", "sub": "小計", "tax": "消費税(10%)", "total": "ご請求金額(税込)",
-        "terms": "お支払条件", "item": "品名", "qty": "数量", "price": "単価", "line": "金額"}, Decimal("0.10"),
-        (("株式会社山田商事", "keiri@yamada-shoji.example"), ("有限会社田中製作所", "tanaka@tanaka-ss.example"),
-         ("合同会社みどり企画", "info@midori.example")),
+        ("Offerte", "Inkooporder", "Rekeningoverzicht", "Kwitantie", "Creditnota"),
+    ),
+    "ja": Locale(
+        "JPY",
+        "請 求 書",
+        {
+            "number": "請求書番号",
+            "issue": "発行日",
+            "due": "お支払期限",
+            "bill": "請求先",
+            "ship": "納品先",
+            "remit": "お振込先",
+            "sub": "小計",
+            "tax": "消費税(10%)",
+            "total": "ご請求金額(税込)",
+            "terms": "お支払条件",
+            "item": "品名",
+            "qty": "数量",
+            "price": "単価",
+            "line": "金額",
+        },
+        Decimal("0.10"),
+        (
+            ("株式会社山田商事", "keiri@yamada-shoji.example"),
+            ("有限会社田中製作所", "tanaka@tanaka-ss.example"),
+            ("合同会社みどり企画", "info@midori.example"),
+        ),
         ("株式会社サンプル", "〒100-0001 東京都千代田区1-1", "登録番号 T1234567890123", "billing@acme.example"),
         (("月末締め翌月末払い", "eom_next"), ("請求書発行日から30日以内", 30)),
-        ("御見積書", "注文書", "領収書", "納品書")),
+        ("御見積書", "注文書", "領収書", "納品書"),
+    ),
 }
-OWN_NAMES = ("Acme Supplies Ltd", "Acme Supplies GmbH", "Acme Fournitures SAS", "Acme Supplies B.V.",
-             "Acme Supplies India Pvt Ltd", "株式会社サンプル")
+OWN_NAMES = (
+    "Acme Supplies Ltd",
+    "Acme Supplies GmbH",
+    "Acme Fournitures SAS",
+    "Acme Supplies B.V.",
+    "Acme Supplies India Pvt Ltd",
+    "株式会社サンプル",
+)
 
 
 def _group(value: Decimal, sep: str, point: str, decimals: int, indian: bool = False) -> str:
@@ -246,8 +362,20 @@ def _facts(layout: Layout, rng: random.Random) -> _Facts:
     tax = (sub * loc.tax_rate).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     previous = (sub * Decimal("0.7")).quantize(Decimal(1)) if layout.totals == "carry_over" else Decimal(0)
     paid = previous if layout.totals == "carry_over" and rng.random() < 0.5 else previous - previous // 3
-    return _Facts(loc, number, rng.choice(loc.customers), issue, due, wording, items, sub, tax,
-                  sub + tax + (previous - paid), previous, paid)
+    return _Facts(
+        loc,
+        number,
+        rng.choice(loc.customers),
+        issue,
+        due,
+        wording,
+        items,
+        sub,
+        tax,
+        sub + tax + (previous - paid),
+        previous,
+        paid,
+    )
 
 
 class _Page:
@@ -271,8 +399,12 @@ def _render(layout: Layout, f: _Facts, rng: random.Random) -> list[tuple[float, 
     # header: seller (us) and the customer, maybe other parties
     seller = list(loc.seller)
     name, email = f.customer
-    bill = [lab["bill"] + ":", name + (" 御中" if lc == "ja" and rng.random() < 0.5 else ""),
-            "経理部 ご担当者様" if lc == "ja" else "Attn: Accounts Payable", email]
+    bill = [
+        lab["bill"] + ":",
+        name + (" 御中" if lc == "ja" and rng.random() < 0.5 else ""),
+        "経理部 ご担当者様" if lc == "ja" else "Attn: Accounts Payable",
+        email,
+    ]
     if lc == "ja" and "御中" not in bill[1]:
         bill[2] = "経理部 山田 太郎 様"
     blocks = [bill]
@@ -391,8 +523,8 @@ def make_pdf(layout: Layout, seed: int) -> Doc:
         layout = replace(layout, totals="rows")
     f = _facts(layout, rng)
     cells = _render(layout, f, rng)
-    truth = None if layout.title else Truth(
-        f.number, f.customer[0], f.customer[1], f.total, f.loc.currency, f.issue, f.due
+    truth = (
+        None if layout.title else Truth(f.number, f.customer[0], f.customer[1], f.total, f.loc.currency, f.issue, f.due)
     )
     return Doc(layout, truth, _pdf(cells, JA_FONT if layout.locale == "ja" else "Helvetica"), cells)
 
@@ -415,9 +547,8 @@ def train_layouts() -> list[Layout]:
     """The layouts the reader was developed against (every header x meta x locale, totals and extras varied)."""
     out = []
     for i, (locale, header, meta) in enumerate(itertools.product(LOCALES, HEADERS, METAS)):
-        totals = ("carry_over" if locale == "ja" and i % 2 else TOTALS[i % 2])
-        out.append(Layout(locale, header, meta, totals, ship_to=i % 3 == 0, remit_to=i % 4 == 1,
-                          terms_only=i % 5 == 2))
+        totals = "carry_over" if locale == "ja" and i % 2 else TOTALS[i % 2]
+        out.append(Layout(locale, header, meta, totals, ship_to=i % 3 == 0, remit_to=i % 4 == 1, terms_only=i % 5 == 2))
     return out
 
 

@@ -57,44 +57,139 @@ class Words:
 
 
 WORDS: dict[str, Words] = {
-    "en-US": Words("Invoice", "Invoice #", "Date", "Payment Due", "Invoice To", "Subtotal",
-                   (("Tax", Decimal("0.0725")),), "Balance Due", "Carried forward", "AMOUNT DUE", "USD",
-                   (("Stark Industries Inc.", "ap@stark.example"), ("Wayne Enterprises LLC", "payables@wayne.example")),
-                   ("Acme Supplies Ltd", "500 Harbor Blvd, Oakland CA", "accounts@acme.example", "Tax ID 98-7654321"),
-                   ("Proforma Invoice", "Estimate", "Credit Memo", "Remittance Advice")),
-    "en-GB": Words("Invoice", "Invoice Number", "Date of issue", "Due by", "Billed To", "Net",
-                   (("VAT (20%)", Decimal("0.20")),), "Total (GBP)", "Carried forward", "AMOUNT DUE", "GBP",
-                   (("Northwind Traders Ltd", "accounts@northwind.example"), ("Fenwick & Daughters", "ap@fenwick.example")),
-                   ("Acme Supplies Ltd", "2 Canal Wharf, Manchester", "accounts@acme.example", "VAT No. GB 987 6543 21"),
-                   ("Pro-forma Invoice", "Delivery Note", "Credit Note", "Statement")),
-    "en-IN": Words("Tax Invoice", "Invoice No.", "Dated", "Due Date", "Buyer (Bill to)", "Taxable Value",
-                   (("CGST 9%", Decimal("0.09")), ("SGST 9%", Decimal("0.09"))), "Grand Total", "Carried forward",
-                   "AMOUNT DUE", "INR",
-                   (("Kapoor Agro Industries Pvt Ltd", "accounts@kapoor-agro.example"),
-                    ("Nair Logistics", "finance@nairlogistics.example")),
-                   ("Acme Supplies India Pvt Ltd", "GSTIN 29AAACA9999K1Z2", "Whitefield, Bengaluru", "accounts@acme.example"),
-                   ("Proforma Invoice", "Delivery Challan", "Credit Note", "Purchase Order")),
-    "de": Words("Rechnung", "Rechnungs-Nr.", "Datum", "Zahlbar bis", "Kunde", "Nettobetrag",
-                (("zzgl. 19 % USt.", Decimal("0.19")),), "Rechnungsbetrag", "Übertrag", "ZU ZAHLEN", "EUR",
-                (("Bäckerei Hofmann GmbH", "buchhaltung@hofmann.example"), ("Krause Elektrotechnik KG", "rechnung@krause.example")),
-                ("Acme Supplies GmbH", "Hafenweg 3, 20457 Hamburg", "accounts@acme.example", "USt-IdNr. DE987654321",
-                 "IBAN DE89 3704 0044 0532 0130 00"),
-                ("Auftragsbestätigung", "Lieferschein", "Kostenvoranschlag", "Gutschrift")),
-    "fr": Words("Facture", "Facture n°", "Date", "Échéance", "Client", "Total HT",
-                (("TVA (20 %)", Decimal("0.20")),), "Net à payer", "Report", "MONTANT DÛ", "EUR",
-                (("Garage Moreau SARL", "compta@moreau.example"), ("Éditions Lambert SA", "factures@lambert.example")),
-                ("Acme Fournitures SAS", "8 quai des Chartrons, Bordeaux", "accounts@acme.example", "SIRET 987 654 321 00019"),
-                ("Devis", "Bon de livraison", "Avoir", "Bon de commande")),
-    "nl": Words("Factuur", "Factuurnr.", "Datum", "Te betalen vóór", "Klant", "Subtotaal excl. btw",
-                (("Btw 21%", Decimal("0.21")),), "Totaal te betalen", "Transport", "TE BETALEN", "EUR",
-                (("De Vries Techniek B.V.", "crediteuren@devries.example"), ("Jansen Transport B.V.", "facturen@jansen.example")),
-                ("Acme Supplies B.V.", "Coolsingel 10, Rotterdam", "accounts@acme.example", "KvK 87654321", "BTW NL001234567B01"),
-                ("Offerte", "Pakbon", "Creditfactuur", "Orderbevestiging")),
-    "ja": Words("御請求書", "請求番号", "請求日", "お振込期限", "", "小計",
-                (("消費税", Decimal("0.10")),), "合計金額(税込)", "繰越", "今回御請求額", "JPY",
-                (("株式会社青葉システム", "keiri@aoba-sys.example"), ("有限会社北斗商会", "info@hokuto.example")),
-                ("株式会社サンプル", "大阪府大阪市北区1-2-3", "登録番号 T9876543210987", "accounts@acme.example"),
-                ("御見積書", "納品書", "注文請書", "領収証")),
+    "en-US": Words(
+        "Invoice",
+        "Invoice #",
+        "Date",
+        "Payment Due",
+        "Invoice To",
+        "Subtotal",
+        (("Tax", Decimal("0.0725")),),
+        "Balance Due",
+        "Carried forward",
+        "AMOUNT DUE",
+        "USD",
+        (("Stark Industries Inc.", "ap@stark.example"), ("Wayne Enterprises LLC", "payables@wayne.example")),
+        ("Acme Supplies Ltd", "500 Harbor Blvd, Oakland CA", "accounts@acme.example", "Tax ID 98-7654321"),
+        ("Proforma Invoice", "Estimate", "Credit Memo", "Remittance Advice"),
+    ),
+    "en-GB": Words(
+        "Invoice",
+        "Invoice Number",
+        "Date of issue",
+        "Due by",
+        "Billed To",
+        "Net",
+        (("VAT (20%)", Decimal("0.20")),),
+        "Total (GBP)",
+        "Carried forward",
+        "AMOUNT DUE",
+        "GBP",
+        (("Northwind Traders Ltd", "accounts@northwind.example"), ("Fenwick & Daughters", "ap@fenwick.example")),
+        ("Acme Supplies Ltd", "2 Canal Wharf, Manchester", "accounts@acme.example", "VAT No. GB 987 6543 21"),
+        ("Pro-forma Invoice", "Delivery Note", "Credit Note", "Statement"),
+    ),
+    "en-IN": Words(
+        "Tax Invoice",
+        "Invoice No.",
+        "Dated",
+        "Due Date",
+        "Buyer (Bill to)",
+        "Taxable Value",
+        (("CGST 9%", Decimal("0.09")), ("SGST 9%", Decimal("0.09"))),
+        "Grand Total",
+        "Carried forward",
+        "AMOUNT DUE",
+        "INR",
+        (
+            ("Kapoor Agro Industries Pvt Ltd", "accounts@kapoor-agro.example"),
+            ("Nair Logistics", "finance@nairlogistics.example"),
+        ),
+        ("Acme Supplies India Pvt Ltd", "GSTIN 29AAACA9999K1Z2", "Whitefield, Bengaluru", "accounts@acme.example"),
+        ("Proforma Invoice", "Delivery Challan", "Credit Note", "Purchase Order"),
+    ),
+    "de": Words(
+        "Rechnung",
+        "Rechnungs-Nr.",
+        "Datum",
+        "Zahlbar bis",
+        "Kunde",
+        "Nettobetrag",
+        (("zzgl. 19 % USt.", Decimal("0.19")),),
+        "Rechnungsbetrag",
+        "Übertrag",
+        "ZU ZAHLEN",
+        "EUR",
+        (
+            ("Bäckerei Hofmann GmbH", "buchhaltung@hofmann.example"),
+            ("Krause Elektrotechnik KG", "rechnung@krause.example"),
+        ),
+        (
+            "Acme Supplies GmbH",
+            "Hafenweg 3, 20457 Hamburg",
+            "accounts@acme.example",
+            "USt-IdNr. DE987654321",
+            "IBAN DE89 3704 0044 0532 0130 00",
+        ),
+        ("Auftragsbestätigung", "Lieferschein", "Kostenvoranschlag", "Gutschrift"),
+    ),
+    "fr": Words(
+        "Facture",
+        "Facture n°",
+        "Date",
+        "Échéance",
+        "Client",
+        "Total HT",
+        (("TVA (20 %)", Decimal("0.20")),),
+        "Net à payer",
+        "Report",
+        "MONTANT DÛ",
+        "EUR",
+        (("Garage Moreau SARL", "compta@moreau.example"), ("Éditions Lambert SA", "factures@lambert.example")),
+        ("Acme Fournitures SAS", "8 quai des Chartrons, Bordeaux", "accounts@acme.example", "SIRET 987 654 321 00019"),
+        ("Devis", "Bon de livraison", "Avoir", "Bon de commande"),
+    ),
+    "nl": Words(
+        "Factuur",
+        "Factuurnr.",
+        "Datum",
+        "Te betalen vóór",
+        "Klant",
+        "Subtotaal excl. btw",
+        (("Btw 21%", Decimal("0.21")),),
+        "Totaal te betalen",
+        "Transport",
+        "TE BETALEN",
+        "EUR",
+        (
+            ("De Vries Techniek B.V.", "crediteuren@devries.example"),
+            ("Jansen Transport B.V.", "facturen@jansen.example"),
+        ),
+        (
+            "Acme Supplies B.V.",
+            "Coolsingel 10, Rotterdam",
+            "accounts@acme.example",
+            "KvK 87654321",
+            "BTW NL001234567B01",
+        ),
+        ("Offerte", "Pakbon", "Creditfactuur", "Orderbevestiging"),
+    ),
+    "ja": Words(
+        "御請求書",
+        "請求番号",
+        "請求日",
+        "お振込期限",
+        "",
+        "小計",
+        (("消費税", Decimal("0.10")),),
+        "合計金額(税込)",
+        "繰越",
+        "今回御請求額",
+        "JPY",
+        (("株式会社青葉システム", "keiri@aoba-sys.example"), ("有限会社北斗商会", "info@hokuto.example")),
+        ("株式会社サンプル", "大阪府大阪市北区1-2-3", "登録番号 T9876543210987", "accounts@acme.example"),
+        ("御見積書", "納品書", "注文請書", "領収証"),
+    ),
 }
 
 
@@ -104,12 +199,48 @@ def _month_end(year: int, month: int) -> date:
 
 
 _MONTHS = {
-    "de": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
-           "November", "Dezember"],
-    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-           "novembre", "décembre"],
-    "nl": ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-           "november", "december"],
+    "de": [
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ],
+    "fr": [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+    "nl": [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ],
 }
 
 
@@ -177,8 +308,10 @@ def _facts(layout: HeldLayout, rng: random.Random) -> _Facts:
         p=rng.choice(["INV", "R", "F", "FV", "S"]), y=2026, n=rng.randint(1, 99999)
     )
     issue = date(2026, rng.randint(1, 12), rng.randint(1, 28))
-    due = _month_end(issue.year, issue.month + 1) if layout.locale == "ja" else issue + timedelta(
-        days=rng.choice([7, 14, 21, 30, 60])
+    due = (
+        _month_end(issue.year, issue.month + 1)
+        if layout.locale == "ja"
+        else issue + timedelta(days=rng.choice([7, 14, 21, 30, 60]))
     )
     jpy = w.currency == "JPY"
     count = rng.randint(18, 40) if layout.style == "multi_page" else rng.randint(2, 6)
@@ -188,10 +321,13 @@ def _facts(layout: HeldLayout, rng: random.Random) -> _Facts:
         value = (cents * 10) if jpy else cents / 100
         lines.append((f"Service line {i + 1}" if not jpy else f"作業費 {i + 1}", value))
     sub = sum((v for _, v in lines), Decimal(0))
-    taxes = [(label, (sub * rate).quantize(Decimal(1) if jpy else Decimal("0.01"), rounding=ROUND_HALF_UP))
-             for label, rate in w.taxes]
-    return _Facts(number, rng.choice(w.customers), issue, due, lines, sub, taxes,
-                  sub + sum((t for _, t in taxes), Decimal(0)))
+    taxes = [
+        (label, (sub * rate).quantize(Decimal(1) if jpy else Decimal("0.01"), rounding=ROUND_HALF_UP))
+        for label, rate in w.taxes
+    ]
+    return _Facts(
+        number, rng.choice(w.customers), issue, due, lines, sub, taxes, sub + sum((t for _, t in taxes), Decimal(0))
+    )
 
 
 class _Canvas:
@@ -230,8 +366,11 @@ def _customer_block(c: _Canvas, layout: HeldLayout, f: _Facts, x: float, y: floa
 
 def _meta(f: _Facts, layout: HeldLayout, rng: random.Random) -> list[tuple[str, str]]:
     w = WORDS[layout.locale]
-    return [(w.number, f.number), (w.issue, say_date(f.issue, layout.locale, rng)),
-            (w.due, say_date(f.due, layout.locale, rng))]
+    return [
+        (w.number, f.number),
+        (w.issue, say_date(f.issue, layout.locale, rng)),
+        (w.due, say_date(f.due, layout.locale, rng)),
+    ]
 
 
 def _seller_top(c: _Canvas, layout: HeldLayout, x: float, y: float) -> None:
@@ -318,8 +457,7 @@ def render(layout: HeldLayout, seed: int) -> tuple[bytes, Truth | None]:
     if style == "footer_seller":
         for i, row in enumerate(w.seller):
             c.text(50 + 130 * (i % 4), 60 - 10 * (i // 4), row, 7)
-    truth = None if layout.title else Truth(f.number, f.customer[0], f.customer[1], f.total, w.currency, f.issue,
-                                            f.due)
+    truth = None if layout.title else Truth(f.number, f.customer[0], f.customer[1], f.total, w.currency, f.issue, f.due)
     return c.done(), truth
 
 
@@ -336,17 +474,30 @@ def body_invoice(layout: HeldLayout, seed: int) -> tuple[str, Truth | None]:
     name, email = f.customer
     issue, due = say_date(f.issue, lc, rng), say_date(f.due, lc, rng)
     if lc == "ja":
-        text = (f"{name} 御中\n\nいつもお世話になっております。\n下記の通りご請求申し上げます。\n\n{w.title}\n"
-                f"{w.number}：{f.number}\n{w.issue}：{issue}\n小計：{say_money(f.sub, lc)}\n"
-                f"消費税：{say_money(f.taxes[0][1], lc)}\nご請求金額：{say_money(f.total, lc)}\n"
-                f"{w.due}：{due}\nご連絡先：{email}\n")
+        text = (
+            f"{name} 御中\n\nいつもお世話になっております。\n下記の通りご請求申し上げます。\n\n{w.title}\n"
+            f"{w.number}：{f.number}\n{w.issue}：{issue}\n小計：{say_money(f.sub, lc)}\n"
+            f"消費税：{say_money(f.taxes[0][1], lc)}\nご請求金額：{say_money(f.total, lc)}\n"
+            f"{w.due}：{due}\nご連絡先：{email}\n"
+        )
     else:
-        lines = [w.title.upper(), "", f"{w.number}: {f.number}", f"{w.issue}: {issue}", "",
-                 f"{w.bill or 'Customer'}: {name}" if lc not in ("de", "nl") else f"Kunde: {name}",
-                 f"E-mail: {email}", ""]
+        lines = [
+            w.title.upper(),
+            "",
+            f"{w.number}: {f.number}",
+            f"{w.issue}: {issue}",
+            "",
+            f"{w.bill or 'Customer'}: {name}" if lc not in ("de", "nl") else f"Kunde: {name}",
+            f"E-mail: {email}",
+            "",
+        ]
         lines += [f"{text}: {say_money(v, lc)}" for text, v in f.lines[:3]] if len(f.lines) <= 3 else []
-        lines += [f"{w.sub}: {say_money(f.sub, lc)}", *[f"{t}: {say_money(v, lc)}" for t, v in f.taxes],
-                  f"{w.total}: {say_money(f.total, lc)}", f"{w.due}: {due}"]
+        lines += [
+            f"{w.sub}: {say_money(f.sub, lc)}",
+            *[f"{t}: {say_money(v, lc)}" for t, v in f.taxes],
+            f"{w.total}: {say_money(f.total, lc)}",
+            f"{w.due}: {due}",
+        ]
         text = "\n".join(lines) + "\n"
     return text, Truth(f.number, name, email, f.total, w.currency, f.issue, f.due)
 
@@ -365,5 +516,8 @@ def heldout_layouts() -> list[HeldLayout]:
 
 
 def heldout_non_invoices() -> list[HeldLayout]:
-    return [HeldLayout(locale, STYLES[i % len(STYLES)], title=title)
-            for locale in LOCALES for i, title in enumerate(WORDS[locale].not_invoices)]
+    return [
+        HeldLayout(locale, STYLES[i % len(STYLES)], title=title)
+        for locale in LOCALES
+        for i, title in enumerate(WORDS[locale].not_invoices)
+    ]

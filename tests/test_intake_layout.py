@@ -76,10 +76,7 @@ def test_the_total_that_subtotal_plus_tax_agrees_with_wins() -> None:
 
 def test_previous_balance_and_payments_are_never_the_total() -> None:
     """'Previous balance' and 'Payments received' carry label words but are last period's figures."""
-    text = (
-        "INVOICE\nInvoice No: A-2\nPrevious balance due $900.00\nPayments received $900.00\n"
-        "Amount due $250.00\n"
-    )
+    text = "INVOICE\nInvoice No: A-2\nPrevious balance due $900.00\nPayments received $900.00\nAmount due $250.00\n"
     assert read_text(text, source="body").amount == Decimal("250.00")
 
 
@@ -168,8 +165,9 @@ def test_a_pdf_and_a_body_invoice_in_one_mail_are_both_read() -> None:
     """The PDF attachment and a different invoice typed into the body (under a staff note): two invoices."""
     doc = make_pdf(Layout("en-GB", "stacked", "inline", "rows"), 0)
     text, truth = body_invoice(Layout("de", "stacked", "inline", "rows"), 1)
-    raw = intake_mail([("i.pdf", "application/octet-stream", doc.pdf)], body="Please load both.\n\n" + text,
-                      original_to=None)
+    raw = intake_mail(
+        [("i.pdf", "application/octet-stream", doc.pdf)], body="Please load both.\n\n" + text, original_to=None
+    )
     result = extract_invoices(parse_mail(raw), own_names=OWN_NAMES)
     assert truth is not None and doc.truth is not None
     assert sorted(inv.number or "" for inv in result.invoices) == sorted([doc.truth.number, truth.number])
@@ -178,8 +176,9 @@ def test_a_pdf_and_a_body_invoice_in_one_mail_are_both_read() -> None:
 def test_a_covering_note_beside_a_pdf_is_no_invoice() -> None:
     """'Please load this one' above an attached PDF adds nothing: one invoice, the PDF's."""
     doc = make_pdf(Layout("en-US", "stacked", "inline", "rows"), 0)
-    raw = intake_mail([("i.pdf", "application/pdf", doc.pdf)], body="Please load this one, total $50.00.\n",
-                      original_to=None)
+    raw = intake_mail(
+        [("i.pdf", "application/pdf", doc.pdf)], body="Please load this one, total $50.00.\n", original_to=None
+    )
     result = extract_invoices(parse_mail(raw), own_names=OWN_NAMES)
     assert [inv.number for inv in result.invoices] == [doc.truth.number if doc.truth else None]
 
@@ -256,12 +255,18 @@ def test_letter_style_addressee_block_without_a_bill_to_label() -> None:
 
     cells = [
         (50, 800, "Rechnung", 16),
-        (330, 800, "Acme Supplies GmbH", 9), (330, 787, "Hauptstraße 5, Berlin", 9),
+        (330, 800, "Acme Supplies GmbH", 9),
+        (330, 787, "Hauptstraße 5, Berlin", 9),
         (330, 774, "USt-IdNr. DE123456789", 9),
-        (50, 740, "Müller Maschinenbau GmbH", 10), (50, 727, "Werkstraße 7", 10),
-        (50, 714, "70173 Stuttgart", 10), (50, 701, "buchhaltung@mueller-mb.example", 10),
-        (330, 660, "Rechnungsnummer: RE-7", 9), (330, 647, "Rechnungsdatum: 02.03.2026", 9),
-        (330, 634, "Fällig am: 16.03.2026", 9), (50, 600, "Gesamtbetrag", 9), (250, 600, "1.190,00 €", 9),
+        (50, 740, "Müller Maschinenbau GmbH", 10),
+        (50, 727, "Werkstraße 7", 10),
+        (50, 714, "70173 Stuttgart", 10),
+        (50, 701, "buchhaltung@mueller-mb.example", 10),
+        (330, 660, "Rechnungsnummer: RE-7", 9),
+        (330, 647, "Rechnungsdatum: 02.03.2026", 9),
+        (330, 634, "Fällig am: 16.03.2026", 9),
+        (50, 600, "Gesamtbetrag", 9),
+        (250, 600, "1.190,00 €", 9),
     ]
     (inv,) = read_document(None, "application/pdf", _pdf(cells, "Helvetica"), hints=HINTS).invoices
     assert (inv.customer_name, inv.customer_email) == ("Müller Maschinenbau GmbH", "buchhaltung@mueller-mb.example")

@@ -67,8 +67,9 @@ class Page:
             yield from line.cells
 
 
-def make_segment(text: str, left: float, bottom: float, right: float, top: float, page_height: float,
-                 page: int) -> Segment | None:
+def make_segment(
+    text: str, left: float, bottom: float, right: float, top: float, page_height: float, page: int
+) -> Segment | None:
     """A Segment from a PDFium rectangle (bottom-up coordinates); None for whitespace."""
     text = text.replace("\r", " ").replace("\n", " ").replace("\x00", "").strip()
     if not text:
@@ -82,9 +83,14 @@ def _merge(cells: list[Segment]) -> list[Segment]:
         if merged:
             prev = merged[-1]
             if cell.x0 - prev.x1 < _MERGE_GAP * min(prev.height, cell.height) and cell.x0 >= prev.x0:
-                merged[-1] = Segment(prev.text + " " + cell.text if cell.x0 - prev.x1 > 1 else prev.text + cell.text,
-                                     prev.x0, min(prev.top, cell.top), max(prev.x1, cell.x1),
-                                     max(prev.bottom, cell.bottom), prev.page)
+                merged[-1] = Segment(
+                    prev.text + " " + cell.text if cell.x0 - prev.x1 > 1 else prev.text + cell.text,
+                    prev.x0,
+                    min(prev.top, cell.top),
+                    max(prev.x1, cell.x1),
+                    max(prev.bottom, cell.bottom),
+                    prev.page,
+                )
                 continue
         merged.append(cell)
     return merged
@@ -107,6 +113,7 @@ def build_page(segments: list[Segment], width: float, height: float) -> Page:
 
 def normalised(page: Page) -> Page:
     """The same page with NFKC text (full-width digits and signs as ASCII), as the field readers want."""
+
     def norm(c: Segment) -> Segment:
         return Segment(unicodedata.normalize("NFKC", c.text), c.x0, c.top, c.x1, c.bottom, c.page)
 
@@ -169,7 +176,7 @@ def pair(
                 if not m:
                     continue
                 tier_bonus = -0.1 * tier
-                rest = cell.text[m.end():].lstrip(" :.-)\t#")
+                rest = cell.text[m.end() :].lstrip(" :.-)\t#")
                 value = read(rest) if rest else None
                 if value is not None:
                     results.append(Found(value, 1.0 + tier_bonus, m.group(0), cell, "same cell"))

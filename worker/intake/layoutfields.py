@@ -131,7 +131,7 @@ def _customer(pages: list[Page], own_names: tuple[str, ...]) -> tuple[str | None
             m = next((lab.pattern.search(cell.text) for lab in CUSTOMER_LABELS if lab.pattern.search(cell.text)), None)
             if m is None or other.search(cell.text):
                 continue
-            rest = cell.text[m.end():].strip(" :")
+            rest = cell.text[m.end() :].strip(" :")
             block = [c.text for c in block_below(page, cell)]
             lines = ([rest] if rest else []) + block
             name = next(
