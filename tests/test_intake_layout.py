@@ -271,3 +271,64 @@ def test_letter_style_addressee_block_without_a_bill_to_label() -> None:
     (inv,) = read_document(None, "application/pdf", _pdf(cells, "Helvetica"), hints=HINTS).invoices
     assert (inv.customer_name, inv.customer_email) == ("Müller Maschinenbau GmbH", "buchhaltung@mueller-mb.example")
     assert (inv.number, inv.amount, inv.due_date) == ("RE-7", Decimal("1190.00"), date(2026, 3, 16))
+
+
+def test_subtotal_words_containing_total_are_not_the_total() -> None:
+    """'Subtotaal', 'Zwischensumme' hold the words 'totaal'/'summe': never the payable total, and the
+    total's value far right on its row is still its value."""
+    from tests.invoicelayouts import _pdf
+
+    cells = [
+        (50, 800, "Factuur", 16),
+        (50, 770, "Factuurnummer: F-1", 9),
+        (50, 757, "Factuurdatum: 01-03-2026", 9),
+        (50, 744, "Vervaldatum: 31-03-2026", 9),
+        (50, 720, "Klant:", 9),
+        (50, 708, "Bakker Bouw B.V.", 9),
+        (50, 696, "facturen@bakkerbouw.example", 9),
+        (60, 650, "Werk 3", 9),
+        (480, 650, "EUR 100,00", 9),
+        (60, 630, "Subtotaal excl. btw", 9),
+        (480, 630, "EUR 100,00", 9),
+        (60, 616, "Btw 21%", 9),
+        (480, 616, "EUR 21,00", 9),
+        (60, 602, "Totaal te betalen", 9),
+        (480, 602, "EUR 121,00", 9),
+    ]
+    (inv,) = read_document(None, "application/pdf", _pdf(cells, "Helvetica"), hints=HINTS).invoices
+    assert inv.amount == Decimal("121.00")
+
+
+def test_a_number_inside_a_line_of_text_is_no_amount_value() -> None:
+    """'Service line 3' above a label is text, not the amount 3."""
+    from worker.intake.layoutfields import _money_reader
+
+    read = _money_reader("EUR")
+    assert read("Service line 3") is None
+    assert read("1.234,00") == Money(Decimal("1234.00"), "EUR")
+    assert read("EUR 5,00 incl. btw") == Money(Decimal("5.00"), "EUR")
+
+
+def test_japanese_addressee_email_from_its_own_column() -> None:
+    """Two columns in a typed 請求書: the email under …御中 is the customer's, not our 登録番号 line's."""
+    text = normalise(
+        "御請求書\n株式会社サンプル   有限会社北斗商会 御中\n大阪府大阪市北区1-2-3   経理ご担当者様\n"
+        "登録番号 T9876543210987   info@hokuto.example\n請求番号: S-1\nご請求金額 ¥1,000\n"
+    )
+    draft = read_text(text, source="body")
+    assert (draft.customer_name, draft.customer_email) == ("有限会社北斗商会", "info@hokuto.example")
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        ("Remittance Advice", DocKind.RECEIPT),
+        ("Statement", DocKind.STATEMENT),
+        ("Delivery Challan", DocKind.DELIVERY_NOTE),
+        ("Orderbevestiging", DocKind.ORDER),
+        ("Order Confirmation", DocKind.ORDER),
+    ],
+)
+def test_more_non_invoice_titles(title: str, kind: DocKind) -> None:
+    """Payment advices, bare statements, delivery challans and order confirmations are not invoices."""
+    assert document_kind(f"{title}\nNo. 12\n") is kind

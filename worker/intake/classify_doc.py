@@ -52,24 +52,29 @@ TITLE_RULES: tuple[TitleRule, ...] = (
         DocKind.RECEIPT,
         re.compile(
             r"(?i)領収書|領収証|^receipt\b|payment\s+receipt|sales\s+receipt|^quittung\b|^re[çc]u\b|"
+            r"remittance\s+advice|payment\s+advice|zahlungsavis|avis\s+de\s+paiement|betalingsadvies|"
             r"^kwitantie\b|^recibo\b|zahlungsbest[äa]tigung"
         ),
     ),
     TitleRule(
         DocKind.DELIVERY_NOTE,
-        re.compile(r"(?i)納品書|delivery\s+note|packing\s+slip|^lieferschein|bon\s+de\s+livraison|^pakbon|albar[áa]n"),
+        re.compile(
+            r"(?i)納品書|delivery\s+(?:note|challan)|packing\s+(?:slip|list)|^lieferschein|bon\s+de\s+livraison|"
+            r"^pakbon|albar[áa]n|^challan\b"
+        ),
     ),
     TitleRule(
         DocKind.ORDER,
         re.compile(
-            r"(?i)注文書|発注書|注文請書|purchase\s+order|^bestellung\b|auftragsbest[äa]tigung|"
+            r"(?i)注文書|発注書|注文請書|purchase\s+order|^bestellung\b|auftragsbest[äa]tigung|order\s+confirmation|"
+            r"orderbevestiging|opdrachtbevestiging|confirmation\s+de\s+commande|sales\s+order|"
             r"bon\s+de\s+commande|^inkooporder|^bestelling\b|^pedido\b|orden\s+de\s+compra"
         ),
     ),
     TitleRule(
         DocKind.STATEMENT,
         re.compile(
-            r"(?i)statement\s+of\s+account|^account\s+statement|^kontoauszug|relev[ée]\s+de\s+compte|"
+            r"(?i)statement\s+of\s+account|^account\s+statement|^statement\b|^kontoauszug|relev[ée]\s+de\s+compte|"
             r"rekeningoverzicht|estado\s+de\s+cuenta"
         ),
     ),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import structlog
 
@@ -128,9 +129,22 @@ def _split_body(text: str) -> list[str]:
     starts = _title_starts(text)
     if len(starts) < 2:
         return [text]
-    chunks = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
-    chunks[0] = text[: starts[1]]  # the staff note above the first title belongs to nothing: keep it there
-    return chunks
+    # A letter's opening (addressee, greeting) belongs to the invoice after it: each cut moves back to
+    # just after the last line with a figure (amount, date) of the invoice before.
+    cuts = [_after_last_figure(text, start, end) for start, end in pairwise(starts)]
+    bounds = [0, *cuts, len(text)]
+    return [text[a:b] for a, b in pairwise(bounds)]
+
+
+def _after_last_figure(text: str, start: int, end: int) -> int:
+    last = text.rfind("\n", start, end)
+    cut = end
+    while last > start:
+        previous = text.rfind("\n", start, last)
+        if re.search(r"\d", text[previous + 1 : last]):
+            return last + 1
+        cut, last = previous + 1, previous
+    return cut
 
 
 def _read_body(

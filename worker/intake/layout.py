@@ -22,7 +22,6 @@ _SAME_LINE = 0.5  # vertical overlap (share of the smaller height) that puts two
 _MERGE_GAP = 0.35  # a horizontal gap below this many heights joins two segments into one cell
 _BELOW_LINES = 3.2  # how far below a label (in line heights) its value may sit
 _ABOVE_LINES = 1.8  # a caption under its value: the value sits at most this far above
-_RIGHT_SHARE = 0.55  # a value right of its label sits within this share of the page width
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +144,7 @@ def _neighbours(page: Page, label: Segment) -> list[tuple[str, float, Segment]]:
         if cell is label:
             continue
         same_line = min(cell.bottom, label.bottom) - max(cell.top, label.top) >= _SAME_LINE * min(h, cell.height)
-        if same_line and cell.x0 >= label.x1 - 1 and cell.x0 - label.x1 < _RIGHT_SHARE * page.width:
+        if same_line and cell.x0 >= label.x1 - 1:
             found.append(("right", 0.9 - 0.3 * (cell.x0 - label.x1) / page.width, cell))
         elif cell.top >= label.bottom - 1 and cell.top - label.bottom < _BELOW_LINES * h and label.overlaps_x(cell):
             found.append(("below", 0.8 - 0.1 * (cell.top - label.bottom) / h, cell))

@@ -85,10 +85,20 @@ def _best(found: list[Found[T]]) -> T | None:
     return found[0].value if found else None
 
 
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+
+
 def _money_reader(currency: str | None) -> Callable[[str], Money | None]:
+    """A cell that is an amount (words around a number make it a line of text, not a value)."""
+
     def read(text: str) -> Money | None:
         moneys = find_money(text, currency)
-        return moneys[-1] if moneys else None
+        if not moneys:
+            return None
+        if _SIGNED.search(text):
+            return moneys[-1]
+        words = [w for w in _LETTERS.findall(text) if w.upper() not in _CODE_WORDS]
+        return None if words else moneys[-1]
 
     return read
 
@@ -96,8 +106,13 @@ def _money_reader(currency: str | None) -> Callable[[str], Money | None]:
 def _amount(pages: list[Page], currency: str | None) -> tuple[Money | None, bool]:
     read = _money_reader(currency)
 
+    strong = [label.pattern for label in AMOUNT_LABELS if label.tier <= 1]
+
     def previous(cell: Segment) -> bool:
-        return bool(PREVIOUS.search(cell.text))
+        """Last period's figures, and subtotal/tax cells that only share a word with a total label."""
+        if PREVIOUS.search(cell.text):
+            return True
+        return bool(_NOT_TOTAL_CELL.search(cell.text)) and not any(p.search(cell.text) for p in strong)
 
     totals = pair(pages, _patterns(AMOUNT_LABELS), read, _starts_with_label, skip=previous)
     totals = [f for f in totals if not (_NOT_TOTAL_CELL.search(f.label) and f.how == "same cell")]
@@ -106,6 +121,10 @@ def _amount(pages: list[Page], currency: str | None) -> tuple[Money | None, bool
     # The label's tier again (strongest first), in reading order within a tier.
     ranked = [(_tier(f), f.value) for f in sorted(totals, key=lambda f: (f.cell.page, f.cell.top))]
     return choose_total(ranked, [f.value for f in subtotals], [f.value for f in taxes])
+
+
+_CODE_WORDS = frozenset({"EUR", "USD", "GBP", "JPY", "INR", "CHF", "RS", "AUD", "CAD", "SGD", "INCL", "TTC"})
+_SIGNED = re.compile(r"[$€£¥₹]|\b(?:EUR|USD|GBP|JPY|INR|CHF|Rs)\b|円")
 
 
 def _tier(found: Found[Money]) -> int:
@@ -131,7 +150,7 @@ def _customer(pages: list[Page], own_names: tuple[str, ...]) -> tuple[str | None
             m = next((lab.pattern.search(cell.text) for lab in CUSTOMER_LABELS if lab.pattern.search(cell.text)), None)
             if m is None or other.search(cell.text):
                 continue
-            rest = cell.text[m.end() :].strip(" :")
+            rest = cell.text[m.end() :].strip(" :.-)]\t")
             block = [c.text for c in block_below(page, cell)]
             lines = ([rest] if rest else []) + block
             name = next(
@@ -169,7 +188,8 @@ def _column_blocks(page: Page) -> list[list[Segment]]:
                 return blocks
             for block in blocks:
                 last = block[-1]
-                if abs(cell.x0 - last.x0) < 12 and 0 <= cell.top - last.bottom < 1.9 * last.height:
+                similar = 0.7 < cell.height / last.height < 1.45  # a title above is no address line
+                if similar and abs(cell.x0 - last.x0) < 12 and 0 <= cell.top - last.bottom < 1.9 * last.height:
                     block.append(cell)
                     break
             else:
@@ -197,6 +217,25 @@ def _unlabelled_customer(pages: list[Page], own_names: tuple[str, ...]) -> tuple
         if score >= 1.0 and (best is None or score > best[0]):
             best = (score, names[0], email)
     return (best[1], best[2]) if best else (None, None)
+
+
+def _addressee_email(pages: list[Page], name: str) -> str | None:
+    """The email printed in the block of the …御中/…様 addressee cell (its own column)."""
+    for page in pages:
+        for cell in page.cells:
+            if name in cell.text and ("御中" in cell.text or "様" in cell.text):
+                for below in block_below(page, cell, max_lines=4):
+                    if (
+                        _starts_with_label(below.text)
+                        or _SELLER_MARK.search(below.text)
+                        or _COMPANY_WORD.search(below.text)
+                    ):
+                        return None  # the block is over: what follows is another party's
+                    m = EMAIL.search(below.text)
+                    if m:
+                        return m.group(0)
+                return None
+    return None
 
 
 def read_layout(pages: tuple[Page, ...], text: str, *, source: str, own_names: tuple[str, ...] = ()) -> Draft:
@@ -235,4 +274,6 @@ def read_layout(pages: tuple[Page, ...], text: str, *, source: str, own_names: t
         draft.notes.append(f"customer read from {how}")
     if email:
         draft.customer_email = email
+    elif draft.language == "ja" and draft.customer_name:
+        draft.customer_email = _addressee_email(norm, draft.customer_name) or draft.customer_email
     return draft

@@ -73,7 +73,7 @@ ISSUE_LABELS = _labels(
     r"date\s+d['’]\s*[ée]mission",
     r"factuurdatum",
     r"fecha\s+(?:de\s+)?(?:la\s+)?(?:factura|emisi[óo]n|expedici[óo]n)",
-) + _labels(2, r"^\s*date\b", r"^\s*日付", r"^\s*datum\b", r"^\s*fecha\b")
+) + _labels(2, r"^\s*date\b", r"^\s*dated\b", r"^\s*日付", r"^\s*datum\b", r"^\s*fecha\b")
 DUE_LABELS = _labels(
     1,
     r"お支払い?期限",
@@ -159,8 +159,8 @@ AMOUNT_LABELS = (
         r"合計金額",
         r"合計",
         r"(?<![a-z-])total(?!\s*(?:tax|vat|excl|before|net|quantity|qty|ht\b|hors))",
-        r"summe",
-        r"totaal",
+        r"(?<![a-zäöü])summe",
+        r"(?<![a-z])totaal",
     )
 )
 # Lines that carry a label word but are a partial sum, or last period's figures, not what is payable.
@@ -384,16 +384,22 @@ _PERSON_HONORIFIC = re.compile(r"(?:様|殿|ご担当者?|御担当者?|担当)\
 
 
 _CELL_GAP = re.compile(r"\s{3,}|\t")
+_CELL = re.compile(r"\S+(?:\s{1,2}\S+)*")
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in a monospaced mail: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _column_of(hit: Hit) -> int:
     m = next((lab.pattern.search(hit.line) for lab in CUSTOMER_LABELS if lab.pattern.search(hit.line)), None)
-    return m.start() if m else 0
+    return display_width(hit.line[: m.start()]) if m else 0
 
 
 def _cell_at(line: str, column: int) -> str:
     """The cell of a text line (cells split by 3+ spaces) that starts nearest to a character column."""
-    cells = [(m.start(), m.group(0)) for m in re.finditer(r"\S+(?:\s{1,2}\S+)*", line)]
+    cells = [(display_width(line[: m.start()]), m.group(0)) for m in _CELL.finditer(line)]
     if not cells:
         return ""
     return min(cells, key=lambda cell: abs(cell[0] - column))[1]
@@ -416,12 +422,13 @@ def company_of(line: str) -> str | None:
     return m.group(0).strip() if m else None
 
 
-def _honorific_customer(lines: list[str], own_names: tuple[str, ...]) -> tuple[str | None, int]:
+def _honorific_customer(lines: list[str], own_names: tuple[str, ...]) -> tuple[str | None, int, int]:
     """A Japanese addressee: …御中 (the company) beats …様 (a person, whose company line is above)."""
     for honorific in ("御中", "様"):
         for index, line in enumerate(lines[:40]):
             # A cell of its own: a two-column header puts our address on the same line.
-            m = next((x for x in map(_HONORIFIC.match, _CELL_GAP.split(line)) if x), None)
+            cells = [(display_width(line[: c.start()]), _HONORIFIC.match(c.group(0))) for c in _CELL.finditer(line)]
+            column, m = next(((start, x) for start, x in cells if x), (0, None))
             if not m or m.group("honorific") != honorific or _NOT_CUSTOMER.search(m.group(0)):
                 continue
             name = m.group("name").strip(" :")
@@ -432,16 +439,16 @@ def _honorific_customer(lines: list[str], own_names: tuple[str, ...]) -> tuple[s
                     (c for c in (company_of(x) for x in reversed(lines[max(0, index - 2) : index])) if c), None
                 )
                 if company and not own_party(company, own_names):
-                    return company, index
-            return name, index
-    return None, -1
+                    return company, index, column
+            return name, index, column
+    return None, -1, 0
 
 
 def _customer(lines: list[str], own_names: tuple[str, ...] = ()) -> tuple[str | None, str | None]:
     """Customer name and, if printed in the customer's block, their email."""
-    name, index = _honorific_customer(lines, own_names)
+    name, index, column = _honorific_customer(lines, own_names)
     if name:
-        return name, _block_email(lines, index)
+        return name, _block_email(lines, index, column)
     for hit in _segments(lines, CUSTOMER_LABELS):
         column = _column_of(hit)
         own_cell = _CELL_GAP.split(hit.after.strip(), maxsplit=1)[0] if hit.after.strip() else ""
@@ -452,12 +459,31 @@ def _customer(lines: list[str], own_names: tuple[str, ...] = ()) -> tuple[str | 
             if name and not own_party(name, own_names) and not _OTHER_LABEL.search(name) and not (
                 candidate is not own_cell and _any_of(CUSTOMER_LABELS).search(name)
             ):
-                return name, _block_email(lines, hit.index)
+                return name, _block_email(lines, hit.index, column)
     return None, None
 
 
-def _block_email(lines: list[str], index: int) -> str | None:
+_CONTACT = re.compile(r"(?i)^\s*(?:e-?mail|メール|ご連絡先|連絡先|ご担当者?メール|contact|kontakt|courriel)\s*[:：]?")
+
+
+def _labelled_contact_email(lines: list[str], own_names: tuple[str, ...]) -> str | None:
+    """A labelled contact email on a line of its own (a typed invoice's last lines), not in our block."""
+    for index, line in enumerate(lines):
+        m = _CONTACT.match(line)
+        email = EMAIL.search(line) if m else None
+        if email is None:
+            continue
+        block = lines[max(0, index - 3) : index]
+        if not any(own_party(x, own_names) or _SELLER_BLOCK.search(x) for x in block):
+            return email.group(0)
+    return None
+
+
+def _block_email(lines: list[str], index: int, column: int | None = None) -> str | None:
+    """The first email in the customer's block (its own column when the header has two)."""
     for offset, line in enumerate(lines[index : index + 5]):
+        if column is not None and _CELL_GAP.search(line):
+            line = _cell_at(line, column)
         if offset and _SELLER_BLOCK.search(line):
             return None  # the issuer's block has begun: its address is not the customer's
         m = EMAIL.search(line)
@@ -509,6 +535,8 @@ def read_text(text: str, *, source: str, own_names: tuple[str, ...] = ()) -> Dra
             "dates like 03/04/2026 read " + ("month first (USD)" if month_first else "day first")
         )
     draft.customer_name, draft.customer_email = _customer(lines, own_names)
+    if draft.customer_email is None:
+        draft.customer_email = _labelled_contact_email(lines, own_names)
     draft.registration_number = _registration(text)
     draft.terms_text = "\n".join(
         " ".join([hit.after, *hit.following]) for hit in _segments(lines, TERMS_LABELS)
