@@ -297,7 +297,7 @@ def _facts(layout: Layout2, rng: random.Random) -> _Facts:
         y=2026, n=rng.randint(1, 999999) % 100000
     )
     issue = date(2026, rng.randint(1, 12), rng.randint(1, 28))
-    wording, days = lex.terms
+    _wording, days = lex.terms
     due = _month_end(issue.year, issue.month + 1) if days < 0 else issue + timedelta(days=days)
     items = []
     for i in range(rng.randint(2, 5)):
