@@ -32,6 +32,7 @@ from worker.intake.textfields import (
     Label,
     choose_total,
     company_of,
+    is_japanese,
     normalise,
     own_party,
     read_number,
@@ -240,19 +241,24 @@ def _addressee_email(pages: list[Page], name: str) -> str | None:
 
 def read_layout(pages: tuple[Page, ...], text: str, *, source: str, own_names: tuple[str, ...] = ()) -> Draft:
     """Every field of a PDF invoice: geometry first, the reading-order text where geometry is silent."""
-    draft = read_text(text, source=source, own_names=own_names)
     if not pages:
-        return draft
+        return read_text(text, source=source, own_names=own_names)
     norm = [normalised(p) for p in pages]
     flat = normalise(text)
-    currency = currency_hint(flat) or ("JPY" if draft.language == "ja" else None)
+    stated = currency_hint(flat)
+    currency = stated or ("JPY" if is_japanese(flat) else None)
     month_first = month_first_for(flat, currency)
     number = _best(pair(norm, _patterns(NUMBER_LABELS), read_number, _starts_with_label))
-    if number:
-        draft.number = number
     dates = _date_reader(month_first)
     issue = _best(pair(norm, _patterns(ISSUE_LABELS), dates, _starts_with_label))
     due = _best(pair(norm, _patterns(DUE_LABELS), dates, _starts_with_label))
+    money, agrees = _amount(norm, currency)
+    # The reading-order text reads only what geometry did not find (and the rest: terms, customer …).
+    found = {"number": number, "issue": issue, "due": due, "amount": money}
+    skip = frozenset(name for name, value in found.items() if value is not None)
+    draft = read_text(text, source=source, own_names=own_names, skip=skip)
+    if number:
+        draft.number = number
     if issue is not None:
         draft.issue_date = issue
     if due is not None:
@@ -260,9 +266,11 @@ def read_layout(pages: tuple[Page, ...], text: str, *, source: str, own_names: t
     if draft.issue_date is not None and draft.due_date is not None and draft.due_date < draft.issue_date:
         draft.notes.append("the due date read is before the issue date")
         draft.doubts.append("totals_disagree")
-    money, agrees = _amount(norm, currency)
     if money is not None:
         draft.amount, draft.currency = money.amount, money.currency or draft.currency
+        if stated is None:
+            draft.doubts.append("currency_guessed")
+            draft.notes.append(f"currency {money.currency} assumed from the document's language")
         if not agrees:
             draft.notes.append("total not confirmed by subtotal + tax")
     name, email, how = _customer(norm, own_names)

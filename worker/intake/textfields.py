@@ -506,26 +506,33 @@ def _dates(lines: list[str], labels: tuple[Label, ...], month_first: bool) -> da
     return found if isinstance(found, date) else None
 
 
-def read_text(text: str, *, source: str, own_names: tuple[str, ...] = ()) -> Draft:
-    """Every invoice field the text states, as a Draft for assemble.finish."""
+def read_text(
+    text: str, *, source: str, own_names: tuple[str, ...] = (), skip: frozenset[str] = frozenset()
+) -> Draft:
+    """Every invoice field the text states, as a Draft for assemble.finish. `skip`: fields the caller
+    already read another way ("number", "amount", "issue", "due"), not read again here."""
     text = normalise(text)
     lines = text.split("\n")
     draft = Draft(source=source, language="ja" if is_japanese(text) else "en")
     currency = currency_hint(text)
     month_first = month_first_for(text, currency)
-    number = _first(_segments(lines, NUMBER_LABELS), read_number)
-    draft.number = str(number) if number else None
-    money, labelled, _agrees = _read_amount(lines, currency or ("JPY" if draft.language == "ja" else None))
-    if money is not None:
-        draft.amount, draft.currency = money.amount, money.currency
-        if currency is None:
-            draft.doubts.append("currency_guessed")
-            draft.notes.append(f"currency {money.currency} assumed from the document's language")
-    if not labelled:
-        draft.notes.append("no labelled total found")
-    draft.issue_date = _dates(lines, ISSUE_LABELS, month_first)
-    draft.due_date = _dates(lines, DUE_LABELS, month_first)
-    if draft.issue_date is None:
+    if "number" not in skip:
+        number = _first(_segments(lines, NUMBER_LABELS), read_number)
+        draft.number = str(number) if number else None
+    if "amount" not in skip:
+        money, labelled, _agrees = _read_amount(lines, currency or ("JPY" if draft.language == "ja" else None))
+        if money is not None:
+            draft.amount, draft.currency = money.amount, money.currency
+            if currency is None:
+                draft.doubts.append("currency_guessed")
+                draft.notes.append(f"currency {money.currency} assumed from the document's language")
+        if not labelled:
+            draft.notes.append("no labelled total found")
+    if "issue" not in skip:
+        draft.issue_date = _dates(lines, ISSUE_LABELS, month_first)
+    if "due" not in skip:
+        draft.due_date = _dates(lines, DUE_LABELS, month_first)
+    if draft.issue_date is None and "issue" not in skip:
         draft.issue_date = _unlabelled_issue_date(lines, draft.due_date, month_first)
         if draft.issue_date is not None:
             draft.notes.append("issue date read from an unlabelled date at the top")
