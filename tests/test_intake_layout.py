@@ -332,3 +332,41 @@ def test_japanese_addressee_email_from_its_own_column() -> None:
 def test_more_non_invoice_titles(title: str, kind: DocKind) -> None:
     """Payment advices, bare statements, delivery challans and order confirmations are not invoices."""
     assert document_kind(f"{title}\nNo. 12\n") is kind
+
+
+def test_a_pipe_table_typed_into_a_mail() -> None:
+    """'| Invoice Number | A-1 |' rows read like label/value cells; the pipes are no part of a name."""
+    text = (
+        "INVOICE\n| Invoice Number | A-77 |\n|---|---|\n| Invoice Date | 03/14/2026 |\n| Due Date | 04/13/2026 |\n"
+        "| Bill To | Soylent Foods Inc. |\n| Total Amount Due | $1,250.00 |\n"
+    )
+    draft = read_text(text, source="body")
+    assert (draft.number, draft.customer_name, draft.amount) == ("A-77", "Soylent Foods Inc.", Decimal("1250.00"))
+    assert (draft.issue_date, draft.due_date) == (date(2026, 3, 14), date(2026, 4, 13))
+
+
+def test_a_notification_titled_with_its_number() -> None:
+    """'INVOICE RG2026001' on the title line: the number needs no other label."""
+    text = "INVOICE RG2026001\n\nBill To: Cyberdyne Systems Corp. <ap@cyberdyne.example>\nTotal Amount Due: $12.00\n"
+    draft = read_text(text, source="body")
+    assert (draft.number, draft.customer_name, draft.customer_email) == (
+        "RG2026001",
+        "Cyberdyne Systems Corp.",
+        "ap@cyberdyne.example",
+    )
+
+
+@pytest.mark.parametrize("label", ["Customer ID", "Customer No.", "Customer Code", "Kunde Nr.", "Client n°"])
+def test_customer_number_labels_are_no_customer_names(label: str) -> None:
+    """'Customer ID: K123' is an account number; the bill-to block names the customer."""
+    text = f"INVOICE\nInvoice No: A-4\n{label}: K12345\nBill to: Globex Corporation\nAmount due $5.00\n"
+    assert read_text(text, source="body").customer_name == "Globex Corporation"
+
+
+def test_two_body_invoices_under_qualified_titles() -> None:
+    """'Sales Invoice' and 'INVOICE 2026-7' title lines each start an invoice of their own."""
+    a = "Sales Invoice\nInvoice No.: S-1\nBill To: Globex Corporation\nTotal Due: £10.00\nPayment Due: 01/05/2026\n"
+    b = "INVOICE 2026-7\nBill To: Initech LLC\nTotal Amount Due: $20.00\nDue Date: 05/01/2026\n"
+    raw = intake_mail([], body="Two for you.\n\n" + a + "\n" + b, original_to=None)
+    result = extract_invoices(parse_mail(raw), own_names=OWN_NAMES)
+    assert sorted(inv.number or "" for inv in result.invoices) == ["2026-7", "S-1"]

@@ -38,7 +38,8 @@ _ARCHIVES = (
 _MIN_BODY_CHARS = 20
 _MAX_BODY_CHARS = 200_000
 _TITLE_ONLY = re.compile(
-    r"(?i)^[\W_]*(?:tax\s+)?(?:invoice|rechnung|facture|factuur|factura|請\s*求\s*書|御請求書)[\W_]*$"
+    r"(?i)^[\W_]*(?:[a-z]+\s+)?(?:invoice|rechnung|facture|factuur|factura|請\s*求\s*書|御請求書)"
+    r"(?:\s+(?:no\.?|nr\.?|#|n°)?\s*[a-z]*\d[\w/-]*)?[\W_]*$"
 )
 
 

@@ -53,7 +53,9 @@ NUMBER_LABELS = _labels(
     r"(?:n°|nº|no\.?|n[úu]mero)\s*(?:de\s+)?factura",
     r"factura\s*(?:n°|nº|no\.?|n[úu]m\.?)",
 ) + _labels(
-    2, r"伝票番号", r"^\s*(?:no|№|nr|n°|nº)\.?(?=[\s:])", r"^\s*document\s*(?:no\.?|number)", r"belegnummer"
+    2,
+    r"^\s*(?:sales\s+|tax\s+)?(?:invoice|rechnung|facture|factuur|factura)(?=\s+[A-Z]*\d[\w/-]*\s*$)",
+    r"伝票番号", r"^\s*(?:no|№|nr|n°|nº)\.?(?=[\s:])", r"^\s*document\s*(?:no\.?|number)", r"belegnummer"
 )
 ISSUE_LABELS = _labels(
     1,
@@ -225,20 +227,20 @@ CUSTOMER_LABELS = _labels(
     r"bill(?:ed)?\s+to",
     r"invoice\s+to",
     r"sold\s+to",
-    r"^\s*customer(?:\s+name)?\b",
+    r"^\s*customer(?!\s*(?:id|no\b|no\.|nr|number|num|code|account|acct|ref|#|nummer|numéro|n°))(?:\s+name)?\b",
     r"請求先",
     r"お客様名",
     r"^\s*to\s*:",
     r"rechnungs(?:empf[äa]nger|adresse)",
-    r"^\s*kunde\b",
+    r"^\s*kunde\b(?!\s*(?:id|no\b|no\.|nr|number|num|code|account|acct|ref|#|nummer|numéro|n°))",
     r"factur[ée]\s+[àa]",
     r"adresse\s+de\s+facturation",
-    r"^\s*client\b",
+    r"^\s*client\b(?!\s*(?:id|no\b|no\.|nr|number|num|code|account|acct|ref|#|nummer|numéro|n°))",
     r"factuuradres",
-    r"^\s*klant\b",
+    r"^\s*klant\b(?!\s*(?:id|no\b|no\.|nr|number|num|code|account|acct|ref|#|nummer|numéro|n°))",
     r"gefactureerd\s+aan",
     r"facturar\s+a",
-    r"^\s*cliente\b",
+    r"^\s*cliente\b(?!\s*(?:id|no\b|no\.|nr|number|num|code|account|acct|ref|#|nummer|numéro|n°))",
 )
 # Blocks that name some other party: never the customer the invoice is addressed to.
 OTHER_PARTY_LABELS = _labels(
@@ -276,7 +278,20 @@ _OTHER_LABEL = re.compile("|".join(f"(?:{label.pattern.pattern})" for label in O
 def normalise(text: str) -> str:
     """NFKC (full-width digits and signs to ASCII) with tidy line ends."""
     text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\f", "\n")
-    return "\n".join(line.rstrip() for line in text.split("\n"))
+    return "\n".join(_untable(line).rstrip() for line in text.split("\n"))
+
+
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_RULE_ROW = re.compile(r"^\s*[+|]?(?:[-=+|:]{3,}\s*)+$")
+
+
+def _untable(line: str) -> str:
+    """A typed table row "| Invoice No | A-1 |" as cells ("Invoice No   A-1"); rule rows vanish."""
+    if _RULE_ROW.match(line):
+        return ""
+    if _PIPE_ROW.match(line):
+        return "   ".join(cell.strip() for cell in line.strip().strip("|").split("|"))
+    return line
 
 
 def is_japanese(text: str) -> bool:
