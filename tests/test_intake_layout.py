@@ -370,3 +370,36 @@ def test_two_body_invoices_under_qualified_titles() -> None:
     raw = intake_mail([], body="Two for you.\n\n" + a + "\n" + b, original_to=None)
     result = extract_invoices(parse_mail(raw), own_names=OWN_NAMES)
     assert sorted(inv.number or "" for inv in result.invoices) == ["2026-7", "S-1"]
+
+
+def test_a_totals_row_of_net_tax_gross_gives_the_gross() -> None:
+    """'Total Due | 100.00 | 19.00 | 119.00' in table columns: the amount the others add up to."""
+    from tests.invoicelayouts import _pdf
+
+    cells = [
+        (50, 800, "INVOICE", 16),
+        (300, 770, "Invoice No.", 9),
+        (545, 770, "A-9", 9),
+        (300, 757, "Due Date", 9),
+        (545, 757, "05/01/2026", 9),
+        (50, 770, "Bill To:", 8),
+        (50, 757, "Massive Dynamic Inc.", 10),
+        (50, 744, "ap@massive.example", 9),
+        (50, 700, "1", 9),
+        (330, 700, "100.00", 9),
+        (430, 700, "19.00", 9),
+        (520, 700, "119.00", 9),
+        (50, 680, "Total Due", 9),
+        (330, 680, "$100.00", 9),
+        (430, 680, "$19.00", 9),
+        (520, 680, "$119.00", 9),
+    ]
+    (inv,) = read_document(None, "application/pdf", _pdf(cells, "Helvetica"), hints=HINTS).invoices
+    assert inv.amount == Decimal("119.00")
+
+
+def test_facture_a_label_is_not_a_number_prefix() -> None:
+    """'N° de facture A-05581' holds 'facture A': not the 'Facturé à' customer label."""
+    text = "Facture\nN° de facture A-05581\nFacturé à: Vignobles Perrin SA\nNet à payer 10,00 €\n"
+    draft = read_text(text, source="body")
+    assert (draft.number, draft.customer_name) == ("A-05581", "Vignobles Perrin SA")

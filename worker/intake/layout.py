@@ -134,6 +134,7 @@ class Found(Generic[T]):
     label: str
     cell: Segment  # where the value was read
     how: str  # "same cell", "right", "below", "above"
+    label_cell: Segment | None = None  # the label's own cell
 
 
 def _neighbours(page: Page, label: Segment) -> list[tuple[str, float, Segment]]:
@@ -178,18 +179,26 @@ def pair(
                 rest = cell.text[m.end() :].lstrip(" :.-)\t#")
                 value = read(rest) if rest else None
                 if value is not None:
-                    results.append(Found(value, 1.0 + tier_bonus, m.group(0), cell, "same cell"))
+                    results.append(Found(value, 1.0 + tier_bonus, m.group(0), cell, "same cell", cell))
                     break
                 for how, score, other in _neighbours(page, cell):
                     if is_label(other.text) or skip(other):
                         continue
                     value = read(other.text)
                     if value is not None:
-                        results.append(Found(value, score + tier_bonus, m.group(0), other, how))
+                        results.append(Found(value, score + tier_bonus, m.group(0), other, how, cell))
                         break
                 break  # a cell is one label: its strongest pattern speaks for it
     results.sort(key=lambda f: -f.score)
     return results
+
+
+def row_right_of(page: Page, label: Segment) -> list[Segment]:
+    """The cells on a label's line to its right, left to right (a table row)."""
+    for line in page.lines:
+        if label in line.cells:
+            return [c for c in line.cells if c.x0 >= label.x1 - 1]
+    return []
 
 
 @functools.lru_cache(maxsize=64)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from functools import cache
 from typing import TypeVar
 
 from worker.intake.assemble import Draft
-from worker.intake.layout import Found, Page, Segment, block_below, normalised, pair
+from worker.intake.layout import Found, Page, Segment, block_below, normalised, pair, row_right_of
 from worker.intake.textfields import (
     AMOUNT_LABELS,
     CUSTOMER_LABELS,
@@ -115,7 +116,10 @@ def _amount(pages: list[Page], currency: str | None) -> tuple[Money | None, bool
             return True
         return bool(_NOT_TOTAL_CELL.search(cell.text)) and not any(p.search(cell.text) for p in strong)
 
-    totals = pair(pages, _patterns(AMOUNT_LABELS), read, _starts_with_label, skip=previous)
+    totals = [
+        _row_total(pages, f, read)
+        for f in pair(pages, _patterns(AMOUNT_LABELS), read, _starts_with_label, skip=previous)
+    ]
     totals = [f for f in totals if not (_NOT_TOTAL_CELL.search(f.label) and f.how == "same cell")]
     subtotals = pair(pages, _patterns(SUBTOTAL_LABELS), read, _starts_with_label)
     taxes = pair(pages, _patterns(TAX_LABELS), read, _starts_with_label)
@@ -126,6 +130,29 @@ def _amount(pages: list[Page], currency: str | None) -> tuple[Money | None, bool
 
 _CODE_WORDS = frozenset({"EUR", "USD", "GBP", "JPY", "INR", "CHF", "RS", "AUD", "CAD", "SGD", "INCL", "TTC"})
 _SIGNED = re.compile(r"[$€£¥₹]|\b(?:EUR|USD|GBP|JPY|INR|CHF|Rs)\b|円")
+
+
+def _row_total(pages: list[Page], found: Found[Money], read: Callable[[str], Money | None]) -> Found[Money]:
+    """A total label heading a table row of several amounts (net | tax | gross): the amount the others
+    add up to, else the rightmost; the nearest cell is the net."""
+    if found.how != "right" or found.label_cell is None:
+        return found
+    page = pages[found.label_cell.page] if found.label_cell.page < len(pages) else pages[0]
+    row: list[tuple[Segment, Money]] = []
+    for cell in row_right_of(page, found.label_cell):  # the run of amounts right of the label, no other label
+        money = read(cell.text)
+        if money is None:
+            break
+        row.append((cell, money))
+    if len(row) < 2:
+        return found
+    amounts = [m.amount for _, m in row]
+    total = sum(amounts)
+    for cell, money in row:
+        if money.amount * 2 == total:  # the others sum to this one
+            return replace(found, value=money, cell=cell)
+    cell, money = row[-1]
+    return replace(found, value=money, cell=cell)
 
 
 def _tier(found: Found[Money]) -> int:

@@ -233,7 +233,7 @@ CUSTOMER_LABELS = _labels(
     r"^\s*to\s*:",
     r"rechnungs(?:empf[äa]nger|adresse)",
     r"^\s*kunde\b(?!\s*(?:id|no\b|no\.|nr|number|num|code|account|acct|ref|#|nummer|numéro|n°))",
-    r"factur[ée]\s+[àa]",
+    r"factur[ée]\s+[àa](?![\w-])",
     r"adresse\s+de\s+facturation",
     r"^\s*client\b(?!\s*(?:id|no\b|no\.|nr|number|num|code|account|acct|ref|#|nummer|numéro|n°))",
     r"factuuradres",
