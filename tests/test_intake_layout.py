@@ -403,3 +403,17 @@ def test_facture_a_label_is_not_a_number_prefix() -> None:
     text = "Facture\nN° de facture A-05581\nFacturé à: Vignobles Perrin SA\nNet à payer 10,00 €\n"
     draft = read_text(text, source="body")
     assert (draft.number, draft.customer_name) == ("A-05581", "Vignobles Perrin SA")
+
+
+def test_a_forward_quoted_with_angle_brackets() -> None:
+    """A billing mail forwarded as '> ' quoted text reads like the plain one (no '>' in the customer)."""
+    text, truth = body_invoice(Layout("ja", "stacked", "inline", "rows"), 0)
+    quoted = "".join("> " + line + "\n" for line in text.splitlines())
+    raw = intake_mail([], body="please load\n\n" + quoted, original_to=None)
+    (inv,) = extract_invoices(parse_mail(raw), own_names=OWN_NAMES).invoices
+    assert truth is not None and (inv.customer_name, inv.number) == (truth.customer_name, truth.number)
+
+
+def test_a_title_sharing_its_line_with_the_letterhead() -> None:
+    """'PURCHASE ORDER   Acme Supplies India Pvt Ltd' is a purchase order, not an invoice."""
+    assert document_kind("PURCHASE ORDER   Acme Supplies India Pvt Ltd\nInvoice No.: 12\n") is DocKind.ORDER

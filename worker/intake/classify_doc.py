@@ -92,6 +92,8 @@ _TITLE_MAX = 40
 
 def _title_lines(text: str) -> list[str]:
     lines = [line.strip() for line in text.splitlines() if line.strip()][:_HEAD_LINES]
+    # A title sharing its line with a letterhead cell ("PURCHASE ORDER   Acme Ltd") is a cell of its own.
+    lines = [cell.strip() for line in lines for cell in re.split(r"\s{3,}|\t", line) if cell.strip()]
     titles = []
     for line in lines:
         if len(line) <= _TITLE_MAX:

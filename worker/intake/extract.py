@@ -109,9 +109,13 @@ def _collect(result: IntakeResult, what: str, outcome: DocOutcome) -> None:
     result.invoices.extend(outcome.invoices)
 
 
+_QUOTE = re.compile(r"(?m)^[ \t]*(?:>[ \t]?)+")
+
+
 def _body_text(mail: ParsedMail, forward: Forward | None) -> str:
     text = mail.text[forward.body_start :] if forward else mail.text
-    return text[:_MAX_BODY_CHARS]  # a 10 MB body is not an invoice: bound the work spent on it
+    # A bound first (a 10 MB body is not an invoice), then "> " quoting off: the invoice is the quoted text.
+    return _QUOTE.sub("", text[:_MAX_BODY_CHARS])
 
 
 def _title_starts(text: str) -> list[int]:
