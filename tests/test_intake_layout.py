@@ -417,3 +417,42 @@ def test_a_forward_quoted_with_angle_brackets() -> None:
 def test_a_title_sharing_its_line_with_the_letterhead() -> None:
     """'PURCHASE ORDER   Acme Supplies India Pvt Ltd' is a purchase order, not an invoice."""
     assert document_kind("PURCHASE ORDER   Acme Supplies India Pvt Ltd\nInvoice No.: 12\n") is DocKind.ORDER
+
+
+def test_a_total_that_subtotal_and_tax_do_not_add_up_to_goes_to_a_person() -> None:
+    """Subtotal 100 + tax 19 printed, total 150 read: a doubt that keeps the invoice out of a case."""
+    from worker.intake.assemble import finish
+    from worker.intake.route import MIN_CONFIDENCE
+
+    text = "INVOICE\nInvoice No: B-1\nBill to: Globex Corporation\nSubtotal $100.00\nTax $19.00\nAmount due $150.00\n"
+    draft = read_text(text, source="body")
+    assert "totals_disagree" in draft.doubts
+    assert finish(draft, default_terms_days=30).confidence < MIN_CONFIDENCE
+    agreeing = text.replace("$150.00", "$119.00")
+    assert "totals_disagree" not in read_text(agreeing, source="body").doubts
+
+
+def test_discount_and_shipping_between_subtotal_and_total_agree() -> None:
+    """Subtotal - discount + shipping + tax = total counts as agreeing (however the discount is signed)."""
+    for discount in ("$10.00", "-$10.00"):
+        text = (
+            "INVOICE\nInvoice No: B-2\nSubtotal $100.00\nDiscount " + discount + "\nShipping $5.00\n"
+            "Tax $19.00\nTotal Amount Due $114.00\n"
+        )
+        draft = read_text(text, source="body")
+        assert draft.amount == Decimal("114.00") and "totals_disagree" not in draft.doubts
+
+
+def test_decimal_comma_tax_rates_are_no_money() -> None:
+    """'TVA 5,5 %' is a rate: neither 5,5 nor 5 is an amount."""
+    assert find_money("TVA 5,5 %", "EUR") == []
+    assert find_money("TVA 5,5 %   12,00 €", "EUR") == [Money(Decimal("12.00"), "EUR")]
+
+
+def test_a_total_naming_the_tax_is_no_tax_line() -> None:
+    """'Totaal incl. BTW' carries the tax's name; taking it as a tax would make correct sums disagree."""
+    text = (
+        "FACTUUR\nFactuurnummer: N-1\nSubtotaal € 100,00\nBTW 9% € 4,50\nBTW 21% € 10,50\nTotaal incl. BTW € 115,00\n"
+    )
+    draft = read_text(text, source="body")
+    assert draft.amount == Decimal("115.00") and "totals_disagree" not in draft.doubts

@@ -133,7 +133,7 @@ class Found(Generic[T]):
     score: float  # higher is surer
     label: str
     cell: Segment  # where the value was read
-    how: str  # "same cell", "right", "below", "above"
+    how: str  # "same cell", "right", "below", "above", "row sum"
     label_cell: Segment | None = None  # the label's own cell
 
 

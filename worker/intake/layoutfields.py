@@ -13,12 +13,14 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from typing import TypeVar
 
 from worker.intake.assemble import Draft
 from worker.intake.layout import Found, Page, Segment, block_below, normalised, pair, row_right_of
 from worker.intake.textfields import (
+    ADJUSTMENT_LABELS,
     AMOUNT_LABELS,
     CUSTOMER_LABELS,
     DUE_LABELS,
@@ -31,6 +33,7 @@ from worker.intake.textfields import (
     TAX_LABELS,
     TERMS_LABELS,
     Label,
+    adjustment,
     choose_total,
     company_of,
     is_japanese,
@@ -105,7 +108,7 @@ def _money_reader(currency: str | None) -> Callable[[str], Money | None]:
     return read
 
 
-def _amount(pages: list[Page], currency: str | None) -> tuple[Money | None, bool]:
+def _amount(pages: list[Page], currency: str | None) -> tuple[Money | None, bool | None]:
     read = _money_reader(currency)
 
     strong = [label.pattern for label in AMOUNT_LABELS if label.tier <= 1]
@@ -122,10 +125,28 @@ def _amount(pages: list[Page], currency: str | None) -> tuple[Money | None, bool
     ]
     totals = [f for f in totals if not (_NOT_TOTAL_CELL.search(f.label) and f.how == "same cell")]
     subtotals = pair(pages, _patterns(SUBTOTAL_LABELS), read, _starts_with_label)
-    taxes = pair(pages, _patterns(TAX_LABELS), read, _starts_with_label)
+    any_total = [label.pattern for label in AMOUNT_LABELS]
+    # "Totaal incl. BTW" names the tax but is the total: not a tax amount.
+    taxes = pair(
+        pages,
+        _patterns(TAX_LABELS),
+        read,
+        _starts_with_label,
+        skip=lambda cell: any(p.search(cell.text) for p in any_total),
+    )
     # The label's tier again (strongest first), in reading order within a tier.
     ranked = [(_tier(f), f.value) for f in sorted(totals, key=lambda f: (f.cell.page, f.cell.top))]
-    return choose_total(ranked, [f.value for f in subtotals], [f.value for f in taxes])
+    adjust = sum(
+        (
+            adjustment(f.label, f.value.amount)
+            for f in pair(pages, _patterns(ADJUSTMENT_LABELS), read, _starts_with_label)
+        ),
+        Decimal(0),
+    )
+    money, agrees = choose_total(ranked, [f.value for f in subtotals], [f.value for f in taxes], adjust)
+    if any(f.how == "row sum" and f.value == money for f in totals):
+        return money, True  # net | tax | gross in the total's own row add up
+    return money, (agrees if subtotals and taxes else None)
 
 
 _CODE_WORDS = frozenset({"EUR", "USD", "GBP", "JPY", "INR", "CHF", "RS", "AUD", "CAD", "SGD", "INCL", "TTC"})
@@ -149,8 +170,8 @@ def _row_total(pages: list[Page], found: Found[Money], read: Callable[[str], Mon
     amounts = [m.amount for _, m in row]
     total = sum(amounts)
     for cell, money in row:
-        if money.amount * 2 == total:  # the others sum to this one
-            return replace(found, value=money, cell=cell)
+        if money.amount * 2 == total:  # the others sum to this one: the row proves itself
+            return replace(found, value=money, cell=cell, how="row sum")
     cell, money = row[-1]
     return replace(found, value=money, cell=cell)
 
@@ -298,8 +319,9 @@ def read_layout(pages: tuple[Page, ...], text: str, *, source: str, own_names: t
         if stated is None:
             draft.doubts.append("currency_guessed")
             draft.notes.append(f"currency {money.currency} assumed from the document's language")
-        if not agrees:
-            draft.notes.append("total not confirmed by subtotal + tax")
+        if agrees is False:  # a field set that does not add up is not guessed into a case
+            draft.doubts.append("totals_disagree")
+            draft.notes.append("subtotal + tax do not add up to the total read: confirm the amount")
     name, email, how = _customer(norm, own_names)
     if name is None and draft.customer_name is None:
         name, email = _unlabelled_customer(norm, own_names)

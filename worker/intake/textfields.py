@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from worker.intake.assemble import Draft
 from worker.intake.values import Money, currency_hint, find_dates, find_money, month_first_for
@@ -55,7 +56,10 @@ NUMBER_LABELS = _labels(
 ) + _labels(
     2,
     r"^\s*(?:sales\s+|tax\s+)?(?:invoice|rechnung|facture|factuur|factura)(?=\s+[A-Z]*\d[\w/-]*\s*$)",
-    r"伝票番号", r"^\s*(?:no|№|nr|n°|nº)\.?(?=[\s:])", r"^\s*document\s*(?:no\.?|number)", r"belegnummer"
+    r"伝票番号",
+    r"^\s*(?:no|№|nr|n°|nº)\.?(?=[\s:])",
+    r"^\s*document\s*(?:no\.?|number)",
+    r"belegnummer",
 )
 ISSUE_LABELS = _labels(
     1,
@@ -206,6 +210,27 @@ TAX_LABELS = _labels(
     r"\bbtw\b",
     r"\biva\b",
 )
+ADJUSTMENT_LABELS = _labels(
+    1,
+    r"discount",
+    r"rabatt",
+    r"skonto",
+    r"remise",
+    r"korting",
+    r"descuento",
+    r"値引",
+    r"shipping",
+    r"freight",
+    r"carriage",
+    r"delivery\s+charge",
+    r"versand(?:kosten)?",
+    r"fracht",
+    r"frais\s+de\s+port",
+    r"verzendkosten",
+    r"env[íi]o",
+    r"送料",
+)
+_DISCOUNT = re.compile(r"(?i)discount|rabatt|skonto|remise|korting|descuento|値引")
 TERMS_LABELS = _labels(
     1,
     r"支払条件",
@@ -351,15 +376,16 @@ def read_number(segment: str) -> str | None:
 
 
 def choose_total(
-    totals: list[tuple[int, Money]], subtotals: list[Money], taxes: list[Money]
+    totals: list[tuple[int, Money]], subtotals: list[Money], taxes: list[Money], adjustments: Decimal = Decimal(0)
 ) -> tuple[Money | None, bool]:
     """The payable total among labelled candidates (tier, money), in reading order, and whether the
-    subtotal + tax printed beside it agree with it. Agreement decides first; then the strongest tier
-    (its first mention; the largest in the weakest tier, where "合計" also heads line-item columns)."""
+    subtotal + tax (+ discounts and shipping printed between them) agree with it. Agreement decides
+    first; then the strongest tier (its first mention; the largest in the weakest tier, where "合計"
+    also heads line-item columns)."""
     if not totals:
         return None, False
     tax_sums = {t.amount for t in taxes} | ({sum(t.amount for t in taxes)} if len(taxes) > 1 else set())
-    sums = {s.amount + t for s in subtotals for t in tax_sums}
+    sums = {s.amount + t + a for s in subtotals for t in tax_sums for a in {Decimal(0), adjustments}}
     agreeing = [(tier, m) for tier, m in totals if m.amount in sums]
     if agreeing:
         return min(agreeing, key=lambda item: item[0])[1], True
@@ -384,13 +410,29 @@ def _labelled_money(lines: list[str], labels: tuple[Label, ...], currency: str |
     return [(tier, money) for _, tier, money in found]
 
 
-def _read_amount(lines: list[str], currency: str | None) -> tuple[Money | None, bool, bool]:
-    """The payable amount, whether it was labelled, and whether subtotal + tax agree with it."""
+def adjustment(label: str, amount: Decimal) -> Decimal:
+    """A discount lowers the total however it is printed; shipping and other charges raise it."""
+    return -abs(amount) if _DISCOUNT.search(label) else amount
+
+
+def _read_amount(lines: list[str], currency: str | None) -> tuple[Money | None, bool, bool | None]:
+    """The payable amount, whether it was labelled, and whether subtotal + tax agree with it (None
+    when the document prints no subtotal and tax to check it against)."""
     totals = _labelled_money(lines, AMOUNT_LABELS, currency)
     subtotals = [m for _, m in _labelled_money(lines, SUBTOTAL_LABELS, currency)]
-    taxes = [m for _, m in _labelled_money(lines, TAX_LABELS, currency)]
-    money, agrees = choose_total(totals, subtotals, taxes)
-    return money, money is not None, agrees
+    totals_re = _any_of(AMOUNT_LABELS)
+    tax_lines = [line if not totals_re.search(line) else "" for line in lines]  # "Total incl. VAT" is no tax
+    taxes = [m for _, m in _labelled_money(tax_lines, TAX_LABELS, currency)]
+    adjust = sum(
+        (
+            adjustment(hit.line, m[-1].amount)
+            for hit in _segments(lines, ADJUSTMENT_LABELS)
+            if (m := find_money(hit.after, currency))
+        ),
+        Decimal(0),
+    )
+    money, agrees = choose_total(totals, subtotals, taxes, adjust)
+    return money, money is not None, (agrees if subtotals and taxes else None)
 
 
 _CORP = r"(?:株式会社|有限会社|合同会社|\(株\)|\(有\))"
@@ -471,8 +513,11 @@ def _customer(lines: list[str], own_names: tuple[str, ...] = ()) -> tuple[str | 
         block = [own_cell, *below] if own_cell else below
         for candidate in block[:2]:
             name = EMAIL.sub("", candidate).strip(" ,<>:")
-            if name and not own_party(name, own_names) and not _OTHER_LABEL.search(name) and not (
-                candidate is not own_cell and _any_of(CUSTOMER_LABELS).search(name)
+            if (
+                name
+                and not own_party(name, own_names)
+                and not _OTHER_LABEL.search(name)
+                and not (candidate is not own_cell and _any_of(CUSTOMER_LABELS).search(name))
             ):
                 return name, _block_email(lines, hit.index, column)
     return None, None
@@ -521,9 +566,7 @@ def _dates(lines: list[str], labels: tuple[Label, ...], month_first: bool) -> da
     return found if isinstance(found, date) else None
 
 
-def read_text(
-    text: str, *, source: str, own_names: tuple[str, ...] = (), skip: frozenset[str] = frozenset()
-) -> Draft:
+def read_text(text: str, *, source: str, own_names: tuple[str, ...] = (), skip: frozenset[str] = frozenset()) -> Draft:
     """Every invoice field the text states, as a Draft for assemble.finish. `skip`: fields the caller
     already read another way ("number", "amount", "issue", "due"), not read again here."""
     text = normalise(text)
@@ -535,9 +578,12 @@ def read_text(
         number = _first(_segments(lines, NUMBER_LABELS), read_number)
         draft.number = str(number) if number else None
     if "amount" not in skip:
-        money, labelled, _agrees = _read_amount(lines, currency or ("JPY" if draft.language == "ja" else None))
+        money, labelled, agrees = _read_amount(lines, currency or ("JPY" if draft.language == "ja" else None))
         if money is not None:
             draft.amount, draft.currency = money.amount, money.currency
+            if agrees is False:
+                draft.doubts.append("totals_disagree")
+                draft.notes.append("subtotal + tax do not add up to the total read: confirm the amount")
             if currency is None:
                 draft.doubts.append("currency_guessed")
                 draft.notes.append(f"currency {money.currency} assumed from the document's language")
@@ -553,9 +599,7 @@ def read_text(
             draft.notes.append("issue date read from an unlabelled date at the top")
     if _ambiguous_numeric_dates(text):
         draft.doubts.append("date_order_ambiguous")
-        draft.notes.append(
-            "dates like 03/04/2026 read " + ("month first (USD)" if month_first else "day first")
-        )
+        draft.notes.append("dates like 03/04/2026 read " + ("month first (USD)" if month_first else "day first"))
     draft.customer_name, draft.customer_email = _customer(lines, own_names)
     if draft.customer_email is None:
         draft.customer_email = _labelled_contact_email(lines, own_names)

@@ -69,7 +69,7 @@ _NUMBER = (
 # A money mention: optional minus, currency before and/or after the number.
 MONEY = re.compile(
     rf"(?P<neg>[-−▲△])?\s*(?P<pre>{_SIGN_RE}|\b(?:{_CODE_RE})\b)?\s*(?P<neg2>[-−])?\s*(?P<num>{_NUMBER})"
-    rf"(?!\d)\s*(?P<post>{_SIGN_RE}|\b(?:{_CODE_RE})\b)?(?!\s*[%％])"
+    rf"(?!\d)(?![.,]\d)\s*(?P<post>{_SIGN_RE}|\b(?:{_CODE_RE})\b)?(?!\s*[%％])"
 )
 _SIGN_TO_CODE = dict(_SIGNS)
 
