@@ -456,3 +456,14 @@ def test_a_total_naming_the_tax_is_no_tax_line() -> None:
     )
     draft = read_text(text, source="body")
     assert draft.amount == Decimal("115.00") and "totals_disagree" not in draft.doubts
+
+
+def test_registration_number_check_digit() -> None:
+    """T + 13 digits whose first digit checks the rest; a mismatch is noted for the reviewer."""
+    from worker.intake.textfields import registration_check_digit_ok
+
+    assert registration_check_digit_ok("T9234567890123")
+    assert not registration_check_digit_ok("T1234567890123")
+    assert not registration_check_digit_ok("T92345678901")
+    notes = read_text("請求書\n登録番号 T1234567890123\n請求書番号: 1-2\n", source="body").notes
+    assert any("check digit" in note for note in notes)

@@ -552,6 +552,16 @@ def _block_email(lines: list[str], index: int, column: int | None = None) -> str
     return None
 
 
+def registration_check_digit_ok(number: str) -> bool:
+    """A 適格請求書発行事業者 登録番号 (T + 13-digit corporate number): the first digit checks the other
+    twelve, 9 - (Σ digit × (1 at odd, 2 at even positions from the right) mod 9)."""
+    digits = number.removeprefix("T")
+    if len(digits) != 13 or not digits.isdigit():
+        return False
+    total = sum(int(ch) * (1 if n % 2 else 2) for n, ch in enumerate(reversed(digits[1:]), 1))
+    return 9 - total % 9 == int(digits[0])
+
+
 def _registration(text: str) -> str | None:
     labelled = re.search(r"登録番号\s*[:]?\s*T\s?(\d{13})", text)
     m = labelled or REGISTRATION.search(text)
@@ -604,6 +614,10 @@ def read_text(text: str, *, source: str, own_names: tuple[str, ...] = (), skip: 
     if draft.customer_email is None:
         draft.customer_email = _labelled_contact_email(lines, own_names)
     draft.registration_number = _registration(text)
+    if draft.registration_number and not registration_check_digit_ok(draft.registration_number):
+        draft.notes.append(
+            f"登録番号 {draft.registration_number}: the check digit does not match (misread or mistyped?)"
+        )
     draft.terms_text = "\n".join(
         " ".join([hit.after, *hit.following]) for hit in _segments(lines, TERMS_LABELS)
     ) or _terms_anywhere(text)
