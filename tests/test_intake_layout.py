@@ -467,3 +467,16 @@ def test_registration_number_check_digit() -> None:
     assert not registration_check_digit_ok("T92345678901")
     notes = read_text("請求書\n登録番号 T1234567890123\n請求書番号: 1-2\n", source="body").notes
     assert any("check digit" in note for note in notes)
+
+
+def test_generated_layouts_stay_read_whole_invoice_exact() -> None:
+    """Regression guard over every generated layout family (one seed): whole-invoice exact F1 stays
+    ≥ 0.95 per set and no non-invoice opens a case (scripts/eval_intake.py gives the full report)."""
+    import importlib
+
+    ev = importlib.import_module("scripts.eval_intake")
+    for name in ("train", "heldout", "heldout2", "heldout3"):
+        source, layouts, non_invoices = ev._sets(name)[name]()
+        report = ev.evaluate(list(ev.cases(source, layouts, non_invoices, 1)), 0)
+        assert report["f1"]["all"] >= 0.95, (name, report["f1"]["all"])
+        assert report["counts"]["kind:non_invoice"][1] == 0, name
