@@ -85,6 +85,8 @@ class GuardedReader:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             close_fds=True,
+            # The child imports what this process imports, installed or run from a checkout.
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
         )
         assert proc.stdin is not None and proc.stdout is not None
         send, conn = Connection(os.dup(proc.stdin.fileno())), Connection(os.dup(proc.stdout.fileno()))
