@@ -480,3 +480,22 @@ def test_generated_layouts_stay_read_whole_invoice_exact() -> None:
         report = ev.evaluate(list(ev.cases(source, layouts, non_invoices, 1)), 0)
         assert report["f1"]["all"] >= 0.95, (name, report["f1"]["all"])
         assert report["counts"]["kind:non_invoice"][1] == 0, name
+
+
+@pytest.mark.parametrize(
+    "care_of",
+    ["Attention: Accounts Payable", "z. Hd. Buchhaltung", "A l'attention de la comptabilité", "t.a.v. administratie"],
+)
+def test_an_attention_line_above_the_company_is_no_customer_name(care_of: str) -> None:
+    """'z. Hd. …', 'à l'attention de …', 't.a.v. …' name a person or department in the block."""
+    text = (
+        f"Rechnung\nRechnungsnummer: R-1\nRechnungsadresse:\n{care_of}\nBraun Dachtechnik GmbH\nGesamtbetrag 10,00 €\n"
+    )
+    assert read_text(text, source="body").customer_name == "Braun Dachtechnik GmbH"
+
+
+def test_dutch_betalen_voor_is_the_due_date_and_a_bare_amount_line_the_total() -> None:
+    """'Betalen voor: 06-11-2026' is the due date; 'Amount: 12.00 USD' in a typed mail is what is due."""
+    draft = read_text("Factuur\nFactuurnummer: F-1\nBetalen voor: 06-11-2026\nTotaal € 5,00\n", source="body")
+    assert draft.due_date == date(2026, 11, 6) and draft.amount == Decimal("5.00")
+    assert read_text("INVOICE\nInvoice No: A-1\nAmount: 12.00 USD\n", source="body").amount == Decimal("12.00")

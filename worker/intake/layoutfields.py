@@ -22,6 +22,7 @@ from worker.intake.layout import Found, Page, Segment, block_below, normalised, 
 from worker.intake.textfields import (
     ADJUSTMENT_LABELS,
     AMOUNT_LABELS,
+    CARE_OF,
     CUSTOMER_LABELS,
     DUE_LABELS,
     EMAIL,
@@ -206,7 +207,11 @@ def _customer(pages: list[Page], own_names: tuple[str, ...]) -> tuple[str | None
                 (
                     line
                     for line in (EMAIL.sub("", x).strip(" ,<>:") for x in lines)
-                    if line and not _NOT_NAME.search(line) and not _is_label(line) and not other.search(line)
+                    if line
+                    and not _NOT_NAME.search(line)
+                    and not CARE_OF.match(line)
+                    and not _is_label(line)
+                    and not other.search(line)
                 ),
                 None,
             )
@@ -225,7 +230,7 @@ _COMPANY_WORD = re.compile(
     r"(?i)\b(?:gmbh|ag|kg|ohg|ug|ltd|limited|llp|plc|inc|llc|corp|corporation|co\.|b\.v\.|bv|n\.v\.|"
     r"sarl|sas|sa|srl|s\.l\.|pvt)\b|株式会社|有限会社|合同会社|\(株\)"
 )
-_CARE_OF = re.compile(r"(?i)^(?:attn|attention|z\.\s?hd|zu\s+h[äa]nden|c/o|à l'attention|t\.a\.v)\b")
+_CARE_OF = CARE_OF
 
 
 def _column_blocks(page: Page) -> list[list[Segment]]:

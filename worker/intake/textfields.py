@@ -104,7 +104,7 @@ DUE_LABELS = _labels(
     r"[àa]\s+payer\s+avant\s+le",
     r"vervaldatum",
     r"uiterste\s+betaaldatum",
-    r"te\s+betalen\s+(?:voor|vóór|uiterlijk)",
+    r"(?:te\s+)?betalen\s+(?:voor|vóór|uiterlijk)",
     r"fecha\s+de\s+vencimiento",
     r"vencimiento",
 )
@@ -166,6 +166,7 @@ AMOUNT_LABELS = (
         r"合計",
         r"(?<![a-z-])total(?!\s*(?:tax|vat|excl|before|net|quantity|qty|ht\b|hors))",
         r"(?<![a-zäöü])summe",
+        r"^\s*(?:amount|betrag|montant|bedrag|importe)\s*:",
         r"(?<![a-z])totaal",
     )
 )
@@ -441,6 +442,12 @@ _PERSON_HONORIFIC = re.compile(r"(?:様|殿|ご担当者?|御担当者?|担当)\
 
 
 _CELL_GAP = re.compile(r"\s{3,}|\t")
+# "Attention: Accounts", "z. Hd. Buchhaltung", "à l'attention de …", "t.a.v. …", "c/o": a person or a
+# department inside the customer's block, never the customer itself.
+CARE_OF = re.compile(
+    r"(?i)^\s*(?:attn|attention|z\.\s?hd\.?|zu\s+h[äa]nden|c/o|[àa]\s+l['’]\s*attention|t\.\s?a\.\s?v\.?|"
+    r"a\s+la\s+atenci[óo]n|ter\s+attentie)\b"
+)
 _CELL = re.compile(r"\S+(?:\s{1,2}\S+)*")
 
 
@@ -511,7 +518,7 @@ def _customer(lines: list[str], own_names: tuple[str, ...] = ()) -> tuple[str | 
         own_cell = _CELL_GAP.split(hit.after.strip(), maxsplit=1)[0] if hit.after.strip() else ""
         below = [_cell_at(x, column) for x in hit.following]
         block = [own_cell, *below] if own_cell else below
-        for candidate in block[:2]:
+        for candidate in [c for c in block if not CARE_OF.match(c)][:2]:
             name = EMAIL.sub("", candidate).strip(" ,<>:")
             if (
                 name
