@@ -499,3 +499,54 @@ def test_dutch_betalen_voor_is_the_due_date_and_a_bare_amount_line_the_total() -
     draft = read_text("Factuur\nFactuurnummer: F-1\nBetalen voor: 06-11-2026\nTotaal € 5,00\n", source="body")
     assert draft.due_date == date(2026, 11, 6) and draft.amount == Decimal("5.00")
     assert read_text("INVOICE\nInvoice No: A-1\nAmount: 12.00 USD\n", source="body").amount == Decimal("12.00")
+
+
+def test_labels_broken_over_two_lines_and_pdfium_line_end_hyphens() -> None:
+    """'Rechnungs-' over 'nummer' (PDFium gives the hyphen as U+FFFE) is one label with its value below."""
+    from tests.invoicelayouts import _pdf
+
+    cells = [
+        (50, 800, "RECHNUNG", 16),
+        (50, 760, "Rechnungsempfänger", 8),
+        (50, 748, "Koch Elektro GmbH", 10),
+        (50, 736, "rechnung@koch.example", 8),
+        (50, 690, "Rechnungs-", 8),
+        (50, 680, "nummer", 8),
+        (50, 666, "007192", 9),
+        (200, 690, "Fällig", 8),
+        (200, 680, "am", 8),
+        (200, 666, "06.01.2027", 9),
+        (330, 620, "Gesamtbetrag", 9),
+        (480, 620, "8.403,43 €", 9),
+    ]
+    (inv,) = read_document(None, "application/pdf", _pdf(cells, "Helvetica"), hints=HINTS).invoices
+    assert (inv.number, inv.due_date, inv.amount) == ("007192", date(2027, 1, 6), Decimal("8403.43"))
+
+
+def test_a_part_paid_invoice_is_due_its_balance() -> None:
+    """Total 1,080 agreeing with subtotal + tax, 270 paid, balance due 810: the balance is payable."""
+    text = (
+        "INVOICE\nInvoice No: P-1\nSubtotal $1,000.00\nTax $80.00\nTotal $1,080.00\nAmount Paid -$270.00\n"
+        "Balance Due $810.00\n"
+    )
+    draft = read_text(text, source="body")
+    assert draft.amount == Decimal("810.00") and "totals_disagree" not in draft.doubts
+
+
+def test_a_header_row_reads_each_value_from_its_own_column() -> None:
+    """'Invoice Number   Invoice Date   Due Date' over a row of values: the due date is the third cell,
+    and terms written there ('30 days after invoice date') give the due date."""
+    text = (
+        "INVOICE\nInvoice Number   Invoice Date   Due Date\nA-1   03/05/2026   30 days after invoice date\n"
+        "Total $10.00\n"
+    )
+    draft = read_text(text, source="body")
+    assert draft.issue_date == date(2026, 3, 5) and draft.due_date is None
+    found = due_from_terms(draft.terms_text, date(2026, 3, 5))
+    assert found is not None and found[0] == date(2026, 4, 4)
+
+
+def test_a_japanese_line_to_the_companys_unnamed_contact_names_the_company() -> None:
+    """'株式会社はやぶさ商事 経理部 ご担当者様': the company is the customer."""
+    text = "請求書\n株式会社はやぶさ商事 経理部 ご担当者様\n請求書番号: H-1\nご請求金額 ¥1,000\n"
+    assert read_text(text, source="body").customer_name == "株式会社はやぶさ商事"

@@ -146,7 +146,7 @@ def _after_last_figure(text: str, start: int, end: int) -> int:
     cut = end
     while last > start:
         previous = text.rfind("\n", start, last)
-        if re.search(r"\d", text[previous + 1 : last]):
+        if re.search(r"\d|@", text[previous + 1 : last]):  # a figure or an address: the invoice before
             return last + 1
         cut, last = previous + 1, previous
     return cut

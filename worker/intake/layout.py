@@ -14,11 +14,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
-_SAME_LINE = 0.5  # vertical overlap (share of the smaller height) that puts two segments on one line
+_SAME_LINE = 0.5  # centres closer than this share of the smaller height put two segments on one line
 _MERGE_GAP = 0.35  # a horizontal gap below this many heights joins two segments into one cell
 _BELOW_LINES = 3.2  # how far below a label (in line heights) its value may sit
 _ABOVE_LINES = 1.8  # a caption under its value: the value sits at most this far above
@@ -59,6 +60,7 @@ class Page:
     width: float
     height: float
     lines: tuple[Line, ...]
+    stacked: tuple[Segment, ...] = ()  # labels broken over two lines ("Invoice" over "Number"), joined
 
     @property
     def cells(self) -> Iterable[Segment]:
@@ -70,7 +72,8 @@ def make_segment(
     text: str, left: float, bottom: float, right: float, top: float, page_height: float, page: int
 ) -> Segment | None:
     """A Segment from a PDFium rectangle (bottom-up coordinates); None for whitespace."""
-    text = text.replace("\r", " ").replace("\n", " ").replace("\x00", "").strip()
+    # PDFium writes U+FFFE for a hyphen at the end of a line (its word-break marker): a hyphen it is.
+    text = text.replace("\r", " ").replace("\n", " ").replace("\x00", "").replace("\ufffe", "-").strip()
     if not text:
         return None
     return Segment(text, left, page_height - top, right, page_height - bottom, page)
@@ -96,14 +99,15 @@ def _merge(cells: list[Segment]) -> list[Segment]:
 
 
 def build_page(segments: list[Segment], width: float, height: float) -> Page:
-    """Group segments into lines (vertical overlap), each line's cells left to right, lines top down."""
+    """Group segments into lines (vertical centres close together), each line's cells left to right,
+    lines top down. Centres, not box overlap: a tall title's box spans two lines of small print beside
+    it, which are still two lines."""
     rows: list[list[Segment]] = []
     for seg in sorted(segments, key=lambda s: (s.top + s.bottom) / 2):
         if rows:
             row = rows[-1]
-            top, bottom = min(c.top for c in row), max(c.bottom for c in row)
-            overlap = min(bottom, seg.bottom) - max(top, seg.top)
-            if overlap >= _SAME_LINE * min(seg.height, bottom - top):
+            centre = sum((c.top + c.bottom) / 2 for c in row) / len(row)
+            if abs((seg.top + seg.bottom) / 2 - centre) <= _SAME_LINE * min(seg.height, row[0].height):
                 row.append(seg)
                 continue
         rows.append([seg])
@@ -117,6 +121,38 @@ def normalised(page: Page) -> Page:
         return Segment(unicodedata.normalize("NFKC", c.text), c.x0, c.top, c.x1, c.bottom, c.page)
 
     return Page(page.width, page.height, tuple(Line(tuple(norm(c) for c in line.cells)) for line in page.lines))
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _join(upper: str, lower: str) -> str:
+    if upper.endswith("-"):
+        return upper[:-1] + lower
+    if ord(upper[-1]) > 0x2E80 and ord(lower[0]) > 0x2E80:  # CJK: no space between the halves
+        return upper + lower
+    return upper + " " + lower
+
+
+def stacked_labels(page: Page, is_label: Callable[[str], bool]) -> Page:
+    """The page with its two-line labels: two short text cells one right under the other, left-aligned,
+    no digits, that together (not the upper alone) make a label ("Invoice" over "Number"); the value
+    sits under the lower half."""
+    joined = []
+    lines = page.lines
+    for upper_line, lower_line in pairwise(lines):
+        for upper in upper_line.cells:
+            if _DIGIT.search(upper.text) or len(upper.text) > 20:
+                continue
+            for lower in lower_line.cells:
+                gap = lower.top - upper.bottom
+                if abs(lower.x0 - upper.x0) >= 3 or not -1 <= gap < 0.6 * upper.height or _DIGIT.search(lower.text):
+                    continue
+                text = _join(upper.text, lower.text)
+                if is_label(text) and not is_label(upper.text):
+                    top, x1 = upper.top, max(upper.x1, lower.x1)
+                    joined.append(Segment(text, min(upper.x0, lower.x0), top, x1, lower.bottom, upper.page))
+    return Page(page.width, page.height, page.lines, tuple(joined))
 
 
 def page_text(page: Page) -> str:
@@ -168,7 +204,7 @@ def pair(
     patterns = tuple(labels)
     combined = _combined(patterns)
     for page in pages:
-        for cell in page.cells:
+        for cell in (*page.cells, *page.stacked):
             if not combined.search(cell.text) or skip(cell):
                 continue
             for pattern, tier in patterns:

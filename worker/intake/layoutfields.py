@@ -18,7 +18,16 @@ from functools import cache
 from typing import TypeVar
 
 from worker.intake.assemble import Draft
-from worker.intake.layout import Found, Page, Segment, block_below, normalised, pair, row_right_of
+from worker.intake.layout import (
+    Found,
+    Page,
+    Segment,
+    block_below,
+    normalised,
+    pair,
+    row_right_of,
+    stacked_labels,
+)
 from worker.intake.textfields import (
     ADJUSTMENT_LABELS,
     AMOUNT_LABELS,
@@ -29,6 +38,7 @@ from worker.intake.textfields import (
     ISSUE_LABELS,
     NUMBER_LABELS,
     OTHER_PARTY_LABELS,
+    PAID_LABELS,
     PREVIOUS,
     SUBTOTAL_LABELS,
     TAX_LABELS,
@@ -144,7 +154,8 @@ def _amount(pages: list[Page], currency: str | None) -> tuple[Money | None, bool
         ),
         Decimal(0),
     )
-    money, agrees = choose_total(ranked, [f.value for f in subtotals], [f.value for f in taxes], adjust)
+    paid = [f.value for f in pair(pages, _patterns(PAID_LABELS), read, _starts_with_label)]
+    money, agrees = choose_total(ranked, [f.value for f in subtotals], [f.value for f in taxes], adjust, paid)
     if any(f.how == "row sum" and f.value == money for f in totals):
         return money, True  # net | tax | gross in the total's own row add up
     return money, (agrees if subtotals and taxes else None)
@@ -269,7 +280,7 @@ def _unlabelled_customer(pages: list[Page], own_names: tuple[str, ...]) -> tuple
         score = (1.0 if email else 0.0) + (1.0 if _COMPANY_WORD.search(names[0]) else 0.0)
         score += 0.3 if block[0].x0 < page.width / 2 else 0.0
         if score >= 1.0 and (best is None or score > best[0]):
-            best = (score, names[0], email)
+            best = (score, company_of(names[0]) or names[0], email)
     return (best[1], best[2]) if best else (None, None)
 
 
@@ -296,7 +307,7 @@ def read_layout(pages: tuple[Page, ...], text: str, *, source: str, own_names: t
     """Every field of a PDF invoice: geometry first, the reading-order text where geometry is silent."""
     if not pages:
         return read_text(text, source=source, own_names=own_names)
-    norm = [normalised(p) for p in pages]
+    norm = [stacked_labels(normalised(p), _is_label) for p in pages]
     flat = normalise(text)
     stated = currency_hint(flat)
     currency = stated or ("JPY" if is_japanese(flat) else None)

@@ -135,6 +135,12 @@ AMOUNT_LABELS = (
         r"total\s+[àa]\s+payer",
         r"te\s+betalen(?!\s+(?:voor|vóór|uiterlijk))",
         r"total\s+a\s+pagar",
+        r"balance\s+payable",
+        r"offener\s+betrag",
+        r"restbetrag",
+        r"reste\s+[àa]\s+payer",
+        r"openstaand\s+bedrag",
+        r"ご?請求残高",
         r"importe\s+a\s+pagar",
     )
     + _labels(
@@ -210,6 +216,23 @@ TAX_LABELS = _labels(
     r"\btva\b",
     r"\bbtw\b",
     r"\biva\b",
+)
+PAID_LABELS = _labels(
+    1,
+    r"amount\s+paid",
+    r"^\s*paid\b",
+    r"payments?\s+received",
+    r"advance\s+received",
+    r"less\s+(?:payment|deposit|advance)",
+    r"bereits\s+(?:bezahlt|gezahlt)",
+    r"anzahlung",
+    r"acompte",
+    r"d[ée]j[àa]\s+(?:pay[ée]|r[ée]gl[ée])",
+    r"reeds\s+betaald",
+    r"aanbetaling",
+    r"ご?入金額",
+    r"御入金額",
+    r"前受金",
 )
 ADJUSTMENT_LABELS = _labels(
     1,
@@ -331,6 +354,13 @@ class Hit:
     line: str
     after: str  # the rest of the line after the label
     following: list[str]  # the next non-empty lines, where tables put values
+    column: int = 0  # display column where the label starts (its cell in a header row)
+
+    def below(self) -> list[str]:
+        """The following lines, or in a header row of several labels just the cell under this one."""
+        if not _CELL_GAP.search(self.line):
+            return self.following
+        return [_cell_at(x, self.column) if _CELL_GAP.search(x) else x for x in self.following]
 
 
 @functools.cache
@@ -350,7 +380,7 @@ def _segments(lines: list[str], labels: tuple[Label, ...]) -> list[Hit]:
             if m:
                 after = line[m.end() :].lstrip(" :.-)\t")
                 following = [x for x in lines[index + 1 : index + 1 + 4] if x.strip()][:_LOOKAHEAD_LINES]
-                hits.append(Hit(label, index, line, after, following))
+                hits.append(Hit(label, index, line, after, following, display_width(line[: m.start()])))
     return hits
 
 
@@ -361,7 +391,7 @@ def _first(hits: list[Hit], read: Callable[[str], object | None]) -> object | No
             return value
         if hit.after.strip():
             continue  # the label's own line had text but no value: do not borrow a later line's
-        for candidate in hit.following:
+        for candidate in hit.below():
             value = read(candidate)
             if value is not None:
                 return value
@@ -377,7 +407,11 @@ def read_number(segment: str) -> str | None:
 
 
 def choose_total(
-    totals: list[tuple[int, Money]], subtotals: list[Money], taxes: list[Money], adjustments: Decimal = Decimal(0)
+    totals: list[tuple[int, Money]],
+    subtotals: list[Money],
+    taxes: list[Money],
+    adjustments: Decimal = Decimal(0),
+    paid: list[Money] | None = None,
 ) -> tuple[Money | None, bool]:
     """The payable total among labelled candidates (tier, money), in reading order, and whether the
     subtotal + tax (+ discounts and shipping printed between them) agree with it. Agreement decides
@@ -388,6 +422,11 @@ def choose_total(
     tax_sums = {t.amount for t in taxes} | ({sum(t.amount for t in taxes)} if len(taxes) > 1 else set())
     sums = {s.amount + t + a for s in subtotals for t in tax_sums for a in {Decimal(0), adjustments}}
     agreeing = [(tier, m) for tier, m in totals if m.amount in sums]
+    # Part paid already: the balance (the agreeing total less what was paid) is what is payable.
+    balances = {m.amount - abs(p.amount) for _, m in agreeing for p in paid or ()}
+    balance = [(tier, m) for tier, m in totals if m.amount in balances]
+    if balance:
+        return min(balance, key=lambda item: item[0])[1], True
     if agreeing:
         return min(agreeing, key=lambda item: item[0])[1], True
     tier = min(t for t, _ in totals)
@@ -395,16 +434,18 @@ def choose_total(
     return (max(found, key=lambda m: m.amount) if tier == 3 else found[0]), False
 
 
-def _labelled_money(lines: list[str], labels: tuple[Label, ...], currency: str | None) -> list[tuple[int, Money]]:
+def _labelled_money(
+    lines: list[str], labels: tuple[Label, ...], currency: str | None, *, previous: bool = False
+) -> list[tuple[int, Money]]:
     found = []
     for hit in _segments(lines, labels):
-        if hit.label.tier >= 1 and PREVIOUS.search(hit.line):
+        if not previous and hit.label.tier >= 1 and PREVIOUS.search(hit.line):
             continue  # 前回御請求額, 繰越金額, payments received: not what is payable now
         if hit.label.tier == 3 and _NOT_TOTAL.search(hit.line):
             continue
         moneys = find_money(hit.after, currency)
         if not moneys and not hit.after.strip():
-            moneys = next((m for m in (find_money(x, currency) for x in hit.following) if m), [])
+            moneys = next((m for m in (find_money(x, currency) for x in hit.below()) if m), [])
         if moneys:
             found.append((hit.index, hit.label.tier, moneys[-1]))
     found.sort(key=lambda item: item[0])
@@ -432,7 +473,8 @@ def _read_amount(lines: list[str], currency: str | None) -> tuple[Money | None, 
         ),
         Decimal(0),
     )
-    money, agrees = choose_total(totals, subtotals, taxes, adjust)
+    paid = [m for _, m in _labelled_money(lines, PAID_LABELS, currency, previous=True)]
+    money, agrees = choose_total(totals, subtotals, taxes, adjust, paid)
     return money, money is not None, (agrees if subtotals and taxes else None)
 
 
@@ -493,7 +535,12 @@ def _honorific_customer(lines: list[str], own_names: tuple[str, ...]) -> tuple[s
             # A cell of its own: a two-column header puts our address on the same line.
             cells = [(display_width(line[: c.start()]), _HONORIFIC.match(c.group(0))) for c in _CELL.finditer(line)]
             column, m = next(((start, x) for start, x in cells if x), (0, None))
-            if not m or m.group("honorific") != honorific or _NOT_CUSTOMER.search(m.group(0)):
+            if not m or m.group("honorific") != honorific:
+                continue
+            if _NOT_CUSTOMER.search(m.group(0)):  # "ご担当者様": a person unnamed, but maybe their company
+                company = company_of(m.group("name"))
+                if company and honorific == "様" and not own_party(company, own_names):
+                    return company, index, column
                 continue
             name = m.group("name").strip(" :")
             if len(name) < 2 or own_party(name, own_names):
@@ -648,7 +695,8 @@ def _ambiguous_numeric_dates(text: str) -> bool:
 
 
 _TERMS_WORDING = re.compile(
-    r"(?i)net\s*\d{1,3}|締め|翌月|翌々月|\d{1,3}\s*日以内|within\s+\d{1,3}\s+days|end of (?:the )?"
+    r"(?i)net\s*\d{1,3}|\d{1,3}\s+days\s+(?:after|from|of)\b|"
+    r"締め|翌月|翌々月|\d{1,3}\s*日以内|within\s+\d{1,3}\s+days|end of (?:the )?"
     r"(?:following|next) month|innerhalb\s+(?:von\s+)?\d{1,3}\s+tag|\d{1,3}\s+jours|binnen\s+\d{1,3}\s+dagen|"
     r"\d{1,3}\s+d[íi]as"
 )
