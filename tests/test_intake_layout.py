@@ -550,3 +550,35 @@ def test_a_japanese_line_to_the_companys_unnamed_contact_names_the_company() -> 
     """'株式会社はやぶさ商事 経理部 ご担当者様': the company is the customer."""
     text = "請求書\n株式会社はやぶさ商事 経理部 ご担当者様\n請求書番号: H-1\nご請求金額 ¥1,000\n"
     assert read_text(text, source="body").customer_name == "株式会社はやぶさ商事"
+
+
+def test_an_account_line_above_the_customer_is_no_name() -> None:
+    """'Account 48213' under 'Customer:' is an account number; the next line names the customer."""
+    text = "INVOICE\nInvoice No.: A-5\nCustomer:\nAccount 48213\nInitrode Corp.\nTotal Due $5.00\n"
+    assert read_text(text, source="body").customer_name == "Initrode Corp."
+
+
+def test_a_one_sentence_notification() -> None:
+    """'Invoice F-1 for Name <address>' … 'Amount due: $12.00, payable by 05/01/2026.': every field, the
+    amount being the one written with its currency (not the year of the date after it)."""
+    text = (
+        "Invoice F2026-3575 for Initrode Corp. <payables@initrode.example>\nInvoice date: 04/01/2026\n"
+        "Amount due: $12.00, payable by 05/01/2026.\n"
+    )
+    draft = read_text(text, source="body")
+    assert (draft.number, draft.customer_name, draft.customer_email) == (
+        "F2026-3575",
+        "Initrode Corp.",
+        "payables@initrode.example",
+    )
+    assert (draft.amount, draft.due_date) == (Decimal("12.00"), date(2026, 5, 1))
+
+
+@pytest.mark.parametrize(
+    ("label", "field"),
+    [("Issued", "issue_date"), ("Émise le", "issue_date"), ("Date limite de paiement", "due_date")],
+)
+def test_more_date_labels(label: str, field: str) -> None:
+    """'Issued:', 'Émise le', 'Date limite de paiement' are issue and due labels."""
+    draft = read_text(f"INVOICE\nInvoice No.: A-6\n{label}: 2026-04-03\nTotal $1.00\n", source="body")
+    assert getattr(draft, field) == date(2026, 4, 3)

@@ -39,7 +39,7 @@ _MIN_BODY_CHARS = 20
 _MAX_BODY_CHARS = 200_000
 _TITLE_ONLY = re.compile(
     r"(?i)^[\W_]*(?:[a-z]+\s+)?(?:invoice|rechnung|facture|factuur|factura|請\s*求\s*書|御請求書)"
-    r"(?:\s+(?:no\.?|nr\.?|#|n°)?\s*[a-z]*\d[\w/-]*)?[\W_]*$"
+    r"(?:\s+(?:no\.?|nr\.?|#|n°)?\s*[a-z]*\d[\w/.-]*(?:\s+(?:for|to)\s+\S.*)?)?[\W_]*$"
 )
 
 
@@ -123,7 +123,8 @@ def _title_starts(text: str) -> list[int]:
     starts, offset = [], 0
     for line in text.split("\n"):
         stripped = line.strip()
-        if 0 < len(stripped) <= 40 and document_kind(stripped) is DocKind.INVOICE and _TITLE_ONLY.match(stripped):
+        titled = _TITLE_ONLY.match(stripped) and document_kind(stripped[:40]) is DocKind.INVOICE
+        if 0 < len(stripped) <= 120 and titled:
             starts.append(offset)
         offset += len(line) + 1
     return starts

@@ -29,6 +29,7 @@ from worker.intake.layout import (
     stacked_labels,
 )
 from worker.intake.textfields import (
+    ACCOUNT_LINE,
     ADJUSTMENT_LABELS,
     AMOUNT_LABELS,
     CARE_OF,
@@ -221,6 +222,7 @@ def _customer(pages: list[Page], own_names: tuple[str, ...]) -> tuple[str | None
                     if line
                     and not _NOT_NAME.search(line)
                     and not CARE_OF.match(line)
+                    and not ACCOUNT_LINE.match(line)
                     and not _is_label(line)
                     and not other.search(line)
                 ),

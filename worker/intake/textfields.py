@@ -55,7 +55,8 @@ NUMBER_LABELS = _labels(
     r"factura\s*(?:n°|nº|no\.?|n[úu]m\.?)",
 ) + _labels(
     2,
-    r"^\s*(?:sales\s+|tax\s+)?(?:invoice|rechnung|facture|factuur|factura)(?=\s+[A-Z]*\d[\w/-]*\s*$)",
+    r"^\s*(?:sales\s+|tax\s+)?(?:invoice|rechnung|facture|factuur|factura)"
+    r"(?=\s+[A-Z]*\d[\w/-]*\s*(?:$|for\b|to\b|from\b|dated\b|[-–—]))",
     r"伝票番号",
     r"^\s*(?:no|№|nr|n°|nº)\.?(?=[\s:])",
     r"^\s*document\s*(?:no\.?|number)",
@@ -79,6 +80,10 @@ ISSUE_LABELS = _labels(
     r"date\s+d['’]\s*[ée]mission",
     r"factuurdatum",
     r"fecha\s+(?:de\s+)?(?:la\s+)?(?:factura|emisi[óo]n|expedici[óo]n)",
+    r"^\s*issued\b",
+    r"[ée]mise?\s+le",
+    r"^\s*ausgestellt(?:\s+am)?\b",
+    r"^\s*uitgegeven(?:\s+op)?\b",
 ) + _labels(2, r"^\s*date\b", r"^\s*dated\b", r"^\s*日付", r"^\s*datum\b", r"^\s*fecha\b")
 DUE_LABELS = _labels(
     1,
@@ -100,6 +105,8 @@ DUE_LABELS = _labels(
     r"zahlbar\s+bis",
     r"zahlungsziel(?=.*\d{4})",
     r"date\s+d['’]\s*[ée]ch[ée]ance",
+    r"date\s+limite\s+de\s+(?:paiement|r[èe]glement)",
+    r"payable\s+(?:by|on|before)",
     r"[ée]ch[ée]ance",
     r"[àa]\s+payer\s+avant\s+le",
     r"vervaldatum",
@@ -434,6 +441,13 @@ def choose_total(
     return (max(found, key=lambda m: m.amount) if tier == 3 else found[0]), False
 
 
+def _value_money(text: str, currency: str | None) -> list[Money]:
+    """Money after a label: amounts written with their currency first (a date or a count later on the
+    line is no amount), bare numbers only when none is."""
+    explicit = find_money(text, None)
+    return explicit or find_money(text, currency)
+
+
 def _labelled_money(
     lines: list[str], labels: tuple[Label, ...], currency: str | None, *, previous: bool = False
 ) -> list[tuple[int, Money]]:
@@ -443,9 +457,9 @@ def _labelled_money(
             continue  # 前回御請求額, 繰越金額, payments received: not what is payable now
         if hit.label.tier == 3 and _NOT_TOTAL.search(hit.line):
             continue
-        moneys = find_money(hit.after, currency)
+        moneys = _value_money(hit.after, currency)
         if not moneys and not hit.after.strip():
-            moneys = next((m for m in (find_money(x, currency) for x in hit.below()) if m), [])
+            moneys = next((m for m in (_value_money(x, currency) for x in hit.below()) if m), [])
         if moneys:
             found.append((hit.index, hit.label.tier, moneys[-1]))
     found.sort(key=lambda item: item[0])
@@ -484,6 +498,11 @@ _PERSON_HONORIFIC = re.compile(r"(?:様|殿|ご担当者?|御担当者?|担当)\
 
 
 _CELL_GAP = re.compile(r"\s{3,}|\t")
+# "Account 12345", "Kundenkonto 123", "顧客コード 12": an account number line in a customer block.
+ACCOUNT_LINE = re.compile(
+    r"(?i)^\s*(?:account|acct|a/c|customer\s+(?:no|id|number|code)|kunden(?:konto|nummer|nr)|compte|client\s+n|"
+    r"rekening|klantnummer|debiteur|顧客コード|お客様番号)\b.*\d"
+)
 # "Attention: Accounts", "z. Hd. Buchhaltung", "à l'attention de …", "t.a.v. …", "c/o": a person or a
 # department inside the customer's block, never the customer itself.
 CARE_OF = re.compile(
@@ -569,6 +588,7 @@ def _customer(lines: list[str], own_names: tuple[str, ...] = ()) -> tuple[str | 
             name = EMAIL.sub("", candidate).strip(" ,<>:")
             if (
                 name
+                and not ACCOUNT_LINE.match(name)
                 and not own_party(name, own_names)
                 and not _OTHER_LABEL.search(name)
                 and not (candidate is not own_cell and _any_of(CUSTOMER_LABELS).search(name))
@@ -591,6 +611,22 @@ def _labelled_contact_email(lines: list[str], own_names: tuple[str, ...]) -> str
         if not any(own_party(x, own_names) or _SELLER_BLOCK.search(x) for x in block):
             return email.group(0)
     return None
+
+
+_NAMED_ADDRESS = (
+    re.compile(r"\b(?:for|to)\s+(?P<name>[^\s<>:,][^<>:]{1,60}?)\s*<(?P<email>[^<>\s]+@[^<>\s]+)>"),
+    re.compile(r"(?:^|:\s*)(?P<name>[^\s<>:,][^<>:]{1,60}?)\s*<(?P<email>[^<>\s]+@[^<>\s]+)>"),
+)
+
+
+def _addressed(lines: list[str], own_names: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """A 'Name <address>' pair in a typed invoice (the mail convention), when no block names the customer."""
+    for pattern in _NAMED_ADDRESS:  # "… for Name <address>" first, then a line that is one
+        for line in lines:
+            m = pattern.search(line)
+            if m and not own_party(m.group("name"), own_names):
+                return m.group("name").strip(), m.group("email")
+    return None, None
 
 
 def _block_email(lines: list[str], index: int, column: int | None = None) -> str | None:
@@ -665,6 +701,9 @@ def read_text(text: str, *, source: str, own_names: tuple[str, ...] = (), skip: 
         draft.doubts.append("date_order_ambiguous")
         draft.notes.append("dates like 03/04/2026 read " + ("month first (USD)" if month_first else "day first"))
     draft.customer_name, draft.customer_email = _customer(lines, own_names)
+    if draft.customer_name is None:
+        draft.customer_name, email = _addressed(lines, own_names)
+        draft.customer_email = draft.customer_email or email
     if draft.customer_email is None:
         draft.customer_email = _labelled_contact_email(lines, own_names)
     draft.registration_number = _registration(text)
