@@ -475,7 +475,7 @@ def test_generated_layouts_stay_read_whole_invoice_exact() -> None:
     import importlib
 
     ev = importlib.import_module("scripts.eval_intake")
-    for name in ("train", "heldout", "heldout2", "heldout3"):
+    for name in ("train", "heldout", "heldout2", "heldout3", "heldout5", "heldout6"):
         source, layouts, non_invoices = ev._sets(name)[name]()
         report = ev.evaluate(list(ev.cases(source, layouts, non_invoices, 1)), 0)
         assert report["f1"]["all"] >= 0.95, (name, report["f1"]["all"])

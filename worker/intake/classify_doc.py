@@ -16,6 +16,7 @@ from dataclasses import dataclass
 class DocKind(enum.StrEnum):
     INVOICE = "invoice"
     CREDIT_NOTE = "credit_note"
+    DEBIT_NOTE = "debit_note"
     QUOTE = "quote"
     RECEIPT = "receipt"
     DELIVERY_NOTE = "delivery_note"
@@ -40,6 +41,9 @@ TITLE_RULES: tuple[TitleRule, ...] = (
             r"stornorechnung|^avoir\b|facture\s+d['’]avoir|creditnota|creditfactuur|nota\s+de\s+cr[ée]dito|"
             r"factura\s+rectificativa"
         ),
+    ),
+    TitleRule(
+        DocKind.DEBIT_NOTE, re.compile(r"(?i)debit\s*(?:note|memo)|lastschriftanzeige|note\s+de\s+d[ée]bit|debetnota")
     ),
     TitleRule(
         DocKind.QUOTE,
@@ -114,6 +118,7 @@ def document_kind(text: str) -> DocKind:
 
 REASONS: dict[DocKind, str] = {
     DocKind.CREDIT_NOTE: "a credit note, not an invoice",
+    DocKind.DEBIT_NOTE: "a debit note (it adjusts an invoice): a person decides",
     DocKind.QUOTE: "a quote or estimate, not an invoice",
     DocKind.RECEIPT: "a receipt (already paid), not an invoice",
     DocKind.DELIVERY_NOTE: "a delivery note, not an invoice",
