@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Benchmark: invoices read per second per format, with a baseline measured in the same run.
 
-Formats: text PDF (English), text PDF (Japanese, CID font), UBL 2.1, JP PINT, CII, Factur-X PDF, and an
+Formats: text PDF (English), text PDF (Japanese, CID font), the English PDF read in this
+process instead of the memory/time-capped child (pdf_en_inproc: the child's cost), a 50-page batch
+PDF, UBL 2.1, JP PINT, CII, Factur-X PDF, and an
 invoice written in a forwarded mail's body. Each sample is generated first with tests/invoicefactory.py
 (unique invoice numbers, so nothing is cached) and held in memory; only reading is timed. One process,
 one core.
@@ -35,13 +37,19 @@ from worker.inbound.mime import parse_mail  # noqa: E402
 from worker.intake.document import read_document  # noqa: E402
 from worker.intake.einvoice import _parser  # noqa: E402
 from worker.intake.extract import extract_invoices  # noqa: E402
-from worker.intake.pdftext import raw_text  # noqa: E402
+from worker.intake.pdftext import PdfLimits, raw_text  # noqa: E402
 
 Sample = tuple[Callable[[bytes], object], Callable[[bytes], object], list[bytes]]
 
 
 def _doc(data: bytes) -> object:
     outcome = read_document(None, "", data)
+    assert outcome.invoices, "a benchmark sample must be an invoice"
+    return outcome
+
+
+def _doc_in_process(data: bytes) -> object:
+    outcome = read_document(None, "", data, limits=PdfLimits(isolate=False))
     assert outcome.invoices, "a benchmark sample must be an invoice"
     return outcome
 
@@ -64,6 +72,9 @@ def samples(count: int) -> dict[str, Sample]:
     return {
         "pdf_en": (_doc, raw_text, [f.pdf_invoice(s) for s in en]),
         "pdf_ja": (_doc, raw_text, [f.pdf_invoice(s) for s in ja]),
+        "pdf_en_inproc": (_doc_in_process, raw_text, [f.pdf_invoice(s) for s in en]),
+        "pdf_50_pages": (_doc, raw_text, [f.batch_pdf([replace(s, number=f"{s.number}-{p}") for p in range(50)])
+                                          for s in en[:2]]),
         "ubl": (_doc, _xml_baseline, [f.ubl_xml(s) for s in en]),
         "jp_pint": (_doc, _xml_baseline, [f.ubl_xml(s, customization=f.JP_PINT) for s in ja]),
         "cii": (_doc, _xml_baseline, [f.cii_xml(s) for s in eur]),

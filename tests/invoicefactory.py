@@ -110,10 +110,12 @@ def invoice_lines(spec: InvoiceSpec, *, title: str | None = None, era: bool = Fa
     lines += [("Bill to:", ""), (spec.customer_name, "")]
     if spec.customer_email:
         lines.append((spec.customer_email, ""))
+    # Subtotal + tax add up to the amount due (intake flags invoices whose sums disagree).
+    default = spec.amount_value == "12345.67"
     lines += [
         ("Consulting services, April", f"{spec.sign}10,000.00"),
-        ("Subtotal", f"{spec.sign}10,000.00"),
-        ("Tax", f"{spec.sign}2,345.67"),
+        ("Subtotal", f"{spec.sign}{'10,000.00' if default else spec.amount}"),
+        ("Tax", f"{spec.sign}{'2,345.67' if default else '0.00'}"),
         ("Amount due", f"{spec.sign}{spec.amount}"),
     ]
     return lines

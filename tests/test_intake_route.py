@@ -97,6 +97,21 @@ def test_pdf_limits_are_settings(engine: Engine) -> None:
     assert item.kind == "intake" and "long.pdf" in item.summary and "page" in item.summary
 
 
+def test_pdf_over_the_memory_cap_goes_to_review_and_the_next_mail_opens(engine: Engine) -> None:
+    """A 300 KB PDF inflating to 300 MB under intake_pdf_memory_mb=256: review item with the reason,
+    nothing opened; the next forwarded invoice still opens its case (the reader restarted)."""
+    from tests.test_intake_layout import inflating_pdf
+
+    _feed(engine, intake_mail([("bomb.pdf", "application/pdf", inflating_pdf(300))]), intake_pdf_memory_mb=256)
+    assert _invoices(engine) == {}
+    with transaction(engine) as s:
+        (item,) = s.scalars(select(ReviewItem)).all()
+    assert item.kind == "intake" and "bomb.pdf" in item.summary and "256 MB memory limit" in item.summary
+    raw = intake_mail([("inv.pdf", "application/pdf", pdf_invoice())]).replace(b"<fwd-1@", b"<fwd-9@")
+    _feed(engine, raw, intake_pdf_memory_mb=256)
+    assert "INV-2026-0042" in _invoices(engine)
+
+
 @pytest.mark.imap
 def test_intake_through_a_real_imap_server(sqlite_engine: Engine, dovecot: Any) -> None:
     """A forward appended to the intake mailbox is fetched over IMAP, stored raw and becomes a case."""

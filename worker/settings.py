@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     intake_default_terms_days: int = Field(default=30, ge=0)
     intake_max_pdf_mb: float = Field(default=20.0, gt=0)  # bigger PDFs go to a person unread
     intake_max_pdf_pages: int = Field(default=50, ge=1)  # so do longer ones
+    intake_pdf_memory_mb: int = Field(default=1024, ge=64)  # address-space cap of the PDF reader process
+    intake_pdf_seconds: float = Field(default=10.0, gt=0)  # a PDF that takes longer goes to a person
     # the ladder
     policies_dir: Path = PROJECT_ROOT / "config" / "policies"
     default_policy: str = "default"

@@ -24,6 +24,7 @@ PENALTY = {
     "due_from_default": 0.05,
     "issue_from_mail": 0.05,
     "amount_unlabelled": 0.2,
+    "totals_disagree": 0.35,
 }
 ESSENTIAL = ("number", "amount", "currency", "customer_email")
 MISSING_CAP = 0.4
@@ -92,6 +93,7 @@ class MailHints:
     customer_email_from: str = ""  # where the address came from, for the reviewer
     issue_date: date | None = None  # the original mail's date
     own_domain: str | None = None  # the forwarder's company: never the customer's address
+    own_names: tuple[str, ...] = ()  # our company's names (settings company_name): never the customer
 
 
 def finish(draft: Draft, *, default_terms_days: int, hints: MailHints | None = None) -> ExtractedInvoice:

@@ -15,7 +15,10 @@ from worker.errors import IntakeError
 from worker.intake.assemble import Draft, MailHints, finish
 from worker.intake.classify_doc import REASONS, DocKind, document_kind
 from worker.intake.einvoice import NotAnInvoice, NotEInvoice, read_einvoice
-from worker.intake.pdftext import PdfLimits, read_pdf
+from worker.intake.layout import Page
+from worker.intake.layoutfields import read_layout
+from worker.intake.pdfchild import read_pdf_guarded
+from worker.intake.pdftext import PdfContent, PdfLimits
 from worker.intake.textfields import read_text
 
 log = structlog.get_logger(__name__)
@@ -72,7 +75,7 @@ def _fill_from_text(structured: Draft, text: str) -> None:
 
 
 def _from_pdf(data: bytes, default_terms_days: int, hints: MailHints, limits: PdfLimits | None) -> DocOutcome:
-    content = read_pdf(data, limits)
+    content = read_pdf_guarded(data, limits)
     for _name, xml in content.xml:
         try:
             draft = read_einvoice(xml)
@@ -86,26 +89,32 @@ def _from_pdf(data: bytes, default_terms_days: int, hints: MailHints, limits: Pd
         draft.source = "facturx"
         _fill_from_text(draft, content.text)
         return DocOutcome(invoices=(finish(draft, default_terms_days=default_terms_days, hints=hints),))
-    batch = _batch_pages(content.text)
+    batch = _batch_pages(content)
     if batch:
         return _from_batch(batch, default_terms_days, hints)
-    return from_text(content.text, source="pdf", default_terms_days=default_terms_days, hints=hints)
+    kind = document_kind(content.text)
+    if kind is not DocKind.INVOICE:
+        return DocOutcome(not_invoice=REASONS[kind])
+    draft = read_layout(content.layout, content.text, source="pdf", own_names=hints.own_names)
+    return DocOutcome(invoices=(finish(draft, default_terms_days=default_terms_days, hints=hints),))
 
 
-def _batch_pages(text: str) -> list[str]:
+def _batch_pages(content: PdfContent) -> list[tuple[Page | None, str]]:
     """Pages of a batch export (one invoice per page, each titled and numbered differently), else []."""
-    pages = [page for page in text.split("\f") if page.strip()]
+    texts = content.text.split("\f")
+    layouts: list[Page | None] = list(content.layout) if len(content.layout) == len(texts) else [None] * len(texts)
+    pages = [(layout, text) for layout, text in zip(layouts, texts, strict=True) if text.strip()]
     if len(pages) < 2:
         return []
-    numbers = [read_text(page, source="pdf").number for page in pages]
-    titled = all(document_kind(page) is DocKind.INVOICE for page in pages)
+    numbers = [read_text(text, source="pdf").number for _, text in pages]
+    titled = all(document_kind(text) is DocKind.INVOICE for _, text in pages)
     return pages if titled and None not in numbers and len(set(numbers)) == len(pages) else []
 
 
-def _from_batch(pages: list[str], default_terms_days: int, hints: MailHints) -> DocOutcome:
+def _from_batch(pages: list[tuple[Page | None, str]], default_terms_days: int, hints: MailHints) -> DocOutcome:
     invoices = []
-    for page in pages:
-        draft = read_text(page, source="pdf")
+    for layout, text in pages:
+        draft = read_layout((layout,) if layout else (), text, source="pdf", own_names=hints.own_names)
         draft.notes.append("one of several invoices in one PDF (one per page)")
         invoices.append(finish(draft, default_terms_days=default_terms_days, hints=hints))
     return DocOutcome(invoices=tuple(invoices))
@@ -118,7 +127,7 @@ def from_text(
     kind = document_kind(text)
     if kind is not DocKind.INVOICE:
         return DocOutcome(not_invoice=REASONS[kind])
-    draft = read_text(text, source=source)
+    draft = read_text(text, source=source, own_names=hints.own_names if hints else ())
     return DocOutcome(invoices=(finish(draft, default_terms_days=default_terms_days, hints=hints),))
 
 

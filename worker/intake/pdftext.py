@@ -9,6 +9,7 @@ can act on; nothing here crashes on hostile input.
 
 from __future__ import annotations
 
+import ctypes
 import threading
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ import pypdfium2.raw as pdfium_c
 import structlog
 
 from worker.errors import IntakeError
+from worker.intake.layout import Page, Segment, build_page, make_segment, page_text
 
 log = structlog.get_logger(__name__)
 
@@ -30,17 +32,22 @@ _MIN_TEXT_CHARS = 20  # fewer letters than this on every page: a scan, not a tex
 
 @dataclass(frozen=True)
 class PdfLimits:
-    """Refuse PDFs bigger than this before PDFium spends time on them (a person reads those)."""
+    """Refuse PDFs bigger than this before PDFium spends time on them (a person reads those); read the
+    rest in a child process capped at memory_mb of address space and `seconds` of wall time."""
 
     max_bytes: int = 20 * 1024 * 1024
     max_pages: int = 50
+    memory_mb: int = 1024
+    seconds: float = 10.0
+    isolate: bool = True  # False: read in this process (the child itself, the benchmark's comparison)
 
 
 @dataclass(frozen=True)
 class PdfContent:
-    text: str  # pages joined with form feeds, as PDFium reads them
+    text: str  # pages joined with form feeds, each page's lines in reading order (layout.page_text)
     pages: int
     xml: tuple[tuple[str, bytes], ...] = ()  # embedded XML files (name, bytes), e-invoice names first
+    layout: tuple[Page, ...] = ()  # positioned text of every page, for label → value by geometry
 
 
 def _open(data: bytes) -> pdfium.PdfDocument:
@@ -72,6 +79,69 @@ def _embedded_xml(doc: pdfium.PdfDocument, max_bytes: int) -> list[tuple[str, by
     return found
 
 
+def page_segments(textpage: pdfium.PdfTextPage, height: float, index: int) -> list[Segment]:
+    """Text runs with their boxes, top-down coordinates: characters joined while they sit on one line
+    close together; a line break, a wide gap or a jump back starts a new run. One PDFium call per
+    character (loose boxes: CID fonts report flat tight boxes); PDFium's own text rectangles merge
+    runs of different columns for some fonts, so they are not used."""
+    count = pdfium_c.FPDFText_CountChars(textpage.raw)
+    text = textpage.get_text_range(0, count) if count > 0 else ""
+    if len(text) != count:  # a character outside the BMP shifted the indices: read them one by one
+        text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i) or 32) for i in range(count))
+    box = pdfium_c.FS_RECTF()
+    get_box = pdfium_c.FPDFText_GetLooseCharBox
+    raw, ref = textpage.raw, ctypes.byref(box)
+    segments: list[Segment] = []
+    chars: list[str] = []
+    left = top = right = bottom = 0.0
+
+    def flush() -> None:
+        if chars:
+            seg = make_segment("".join(chars), left, bottom, right, top, height, index)
+            if seg is not None:
+                segments.append(seg)
+            chars.clear()
+
+    for i, ch in enumerate(text):
+        if ch in "\r\n\x02":
+            flush()
+            continue
+        if not get_box(raw, i, ref):
+            continue
+        if ch.isspace():
+            if chars:
+                chars.append(" ")
+            continue
+        h = max(top - bottom, box.top - box.bottom, 1.0)
+        if chars and (
+            abs(box.bottom - bottom) > 0.5 * h or box.left - right > 0.8 * h or box.left < right - 0.5 * h
+        ):
+            flush()
+        if not chars:
+            left, top, right, bottom = box.left, box.top, box.right, box.bottom
+        else:
+            right, top, bottom = max(right, box.right), max(top, box.top), min(bottom, box.bottom)
+        chars.append(ch)
+    flush()
+    return segments
+
+
+def _layouts(doc: pdfium.PdfDocument, pages: int) -> list[Page]:
+    layouts = []
+    for index in range(pages):
+        page = doc[index]
+        try:
+            width, height = page.get_size()
+            textpage = page.get_textpage()
+            try:
+                layouts.append(build_page(page_segments(textpage, height, index), width, height))
+            finally:
+                textpage.close()
+        finally:
+            page.close()
+    return layouts
+
+
 def _page_texts(doc: pdfium.PdfDocument, pages: int) -> list[str]:
     texts = []
     for index in range(pages):
@@ -99,15 +169,15 @@ def read_pdf(data: bytes, limits: PdfLimits | None = None) -> PdfContent:
             if pages > limits.max_pages:
                 raise IntakeError(f"PDF has {pages} pages, over the {limits.max_pages}-page limit")
             xml = _embedded_xml(doc, limits.max_bytes)
-            texts = _page_texts(doc, pages)
+            layouts = _layouts(doc, pages)
         except pdfium.PdfiumError as exc:
             raise IntakeError("PDF is damaged: a page cannot be read") from exc
         finally:
             doc.close()
-    text = "\f".join(texts)
+    text = "\f".join(page_text(page) for page in layouts)
     if not xml and sum(ch.isalnum() for ch in text) < _MIN_TEXT_CHARS:
         raise IntakeError("PDF has no text layer (a scan or image only): needs a person or OCR")
-    return PdfContent(text=text, pages=pages, xml=tuple(xml))
+    return PdfContent(text=text, pages=pages, xml=tuple(xml), layout=tuple(layouts))
 
 
 def raw_text(data: bytes) -> str:

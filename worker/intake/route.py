@@ -100,9 +100,10 @@ def intake_mail(session: Session, mail: Mail, parsed: ParsedMail, *, settings: S
     from worker.intake.pdftext import PdfLimits
 
     ours = [a for a in (settings.intake_address, settings.from_address, parsed.from_addr) if a]
-    limits = PdfLimits(max_bytes=int(settings.intake_max_pdf_mb * 1024 * 1024), max_pages=settings.intake_max_pdf_pages)
+    limits = PdfLimits(max_bytes=int(settings.intake_max_pdf_mb * 1024 * 1024), max_pages=settings.intake_max_pdf_pages,
+                       memory_mb=settings.intake_pdf_memory_mb, seconds=settings.intake_pdf_seconds)
     result = extract_invoices(parsed, default_terms_days=settings.intake_default_terms_days, exclude_addresses=ours,
-                              limits=limits)
+                              limits=limits, own_names=(settings.company_name,))
     opened: list[str] = []
     duplicates: list[str] = []
     to_review: list[str] = []

@@ -28,6 +28,9 @@ _SIGNS: tuple[tuple[str, str], ...] = (
     ("£", "GBP"),
     ("$", "USD"),
     ("₩", "KRW"),
+    ("₹", "INR"),
+    ("Rs.", "INR"),
+    ("CHF", "CHF"),
     ("ユーロ", "EUR"),
     ("ドル", "USD"),
     ("元", "CNY"),
@@ -56,11 +59,17 @@ _CODES = (
 )
 _SIGN_RE = "|".join(re.escape(sign) for sign, _ in _SIGNS)
 _CODE_RE = "|".join(_CODES)
-_NUMBER = r"\d{1,3}(?:[,.]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+# Indian lakh grouping (1,23,456.00), space or apostrophe grouping with decimals (1 234,56; 1'234.50;
+# thin and narrow no-break spaces are plain spaces after NFKC), comma/dot grouping, bare numbers.
+_NUMBER = (
+    r"\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d{1,2})?"
+    r"|\d{1,3}(?:[ '\u2009\u202f\u00a0]\d{3})+[.,]\d{1,2}(?!\d)"
+    r"|\d{1,3}(?:[,.]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+)
 # A money mention: optional minus, currency before and/or after the number.
 MONEY = re.compile(
     rf"(?P<neg>[-−▲△])?\s*(?P<pre>{_SIGN_RE}|\b(?:{_CODE_RE})\b)?\s*(?P<neg2>[-−])?\s*(?P<num>{_NUMBER})"
-    rf"(?!\d)\s*(?P<post>{_SIGN_RE}|\b(?:{_CODE_RE})\b)?(?!\s*[%％])"
+    rf"(?!\d)(?![.,]\d)\s*(?P<post>{_SIGN_RE}|\b(?:{_CODE_RE})\b)?(?!\s*[%％])"
 )
 _SIGN_TO_CODE = dict(_SIGNS)
 
@@ -86,7 +95,7 @@ def parse_number(num: str, currency: str | None) -> Decimal | None:
     decimal_at = max(last_dot, last_comma) if both or lone_fraction else -1
     whole = num if decimal_at < 0 else num[:decimal_at]
     frac = "" if decimal_at < 0 else num[decimal_at + 1 :]
-    digits = whole.replace(".", "").replace(",", "")
+    digits = re.sub(r"[.,' \u2009\u202f\u00a0]", "", whole)
     try:
         value = Decimal(f"{digits}.{frac}" if frac else digits)
     except InvalidOperation:
@@ -125,27 +134,21 @@ def currency_hint(text: str) -> str | None:
 # --- dates --------------------------------------------------------------------------------------------------
 
 _ERAS = {"令和": 2018, "平成": 1988, "昭和": 1925, "R": 2018, "H": 1988}
-_MONTHS = {
-    name: i
-    for i, names in enumerate(
-        [
-            (),
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ]
-    )
-    for name in names
-}
+_MONTH_NAMES: tuple[tuple[str, ...], ...] = (
+    ("jan", "january", "januar", "janvier", "januari", "enero", "jänner"),
+    ("feb", "february", "februar", "février", "fevrier", "februari", "febrero"),
+    ("mar", "march", "märz", "maerz", "mars", "maart", "marzo", "mrt"),
+    ("apr", "april", "avril", "abril"),
+    ("may", "mai", "mei", "mayo"),
+    ("jun", "june", "juni", "juin", "junio"),
+    ("jul", "july", "juli", "juillet", "julio"),
+    ("aug", "august", "août", "aout", "augustus", "agosto"),
+    ("sep", "sept", "september", "septembre", "septiembre", "setiembre"),
+    ("oct", "october", "oktober", "octobre", "octubre", "okt"),
+    ("nov", "november", "novembre", "noviembre"),
+    ("dec", "december", "dezember", "décembre", "decembre", "diciembre", "dez", "dic"),
+)
+_MONTHS = {name: i for i, names in enumerate(_MONTH_NAMES, start=1) for name in names}
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
 
 _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -165,7 +168,8 @@ _DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "dmy",
         re.compile(
-            rf"(?i)\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?[\s-]+(?P<mon>{_MONTH_RE})\.?[\s-]+(?P<y>\d{{4}})\b"
+            rf"(?i)\b(?P<d>\d{{1,2}})(?:st|nd|rd|th|er|\.)?[\s-]+(?:de\s+)?(?P<mon>{_MONTH_RE})\.?[\s-]+"
+            rf"(?:de\s+)?(?P<y>\d{{4}})\b"
         ),
     ),
     ("num", re.compile(r"\b(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-](?P<y>\d{4})\b")),
@@ -208,6 +212,24 @@ def find_dates(text: str, *, month_first: bool = False) -> list[tuple[int, date]
     return sorted(found.items())
 
 
+_NUMERIC_DATE = re.compile(r"\b(?P<a>\d{1,2})[/.-](?P<b>\d{1,2})[/.-]\d{4}\b")
+
+
+def month_first_for(text: str, currency: str | None) -> bool:
+    """Whether 03/04/2026 is March 4th in this document: its own unambiguous dates decide (a 13/04 is
+    day-first, a 04/13 month-first); only when none decides does the currency (USD: US custom)."""
+    votes = 0
+    for m in _NUMERIC_DATE.finditer(text):
+        a, b = int(m.group("a")), int(m.group("b"))
+        if a > 12 >= b:
+            votes -= 1
+        elif b > 12 >= a:
+            votes += 1
+    if votes:
+        return votes > 0
+    return currency == "USD"
+
+
 def first_date(text: str, *, month_first: bool = False) -> date | None:
     dates = find_dates(text, month_first=month_first)
     return dates[0][1] if dates else None
@@ -236,6 +258,11 @@ _TERMS: tuple[tuple[re.Pattern[str], str], ...] = (
         "days",
     ),
     (re.compile(r"(\d{1,3})\s*日以内"), "days"),
+    (re.compile(r"(?i)\binnerhalb\s+(?:von\s+)?(\d{1,3})\s+tag(?:en|e)?\b"), "days"),
+    (re.compile(r"(?i)\b(\d{1,3})\s+tage?n?\s+netto\b"), "days"),
+    (re.compile(r"(?i)(?:\b[àa]|\bsous|\bdans\s+les)\s+(\d{1,3})\s+jours\b"), "days"),
+    (re.compile(r"(?i)\bbinnen\s+(\d{1,3})\s+dagen\b"), "days"),
+    (re.compile(r"(?i)\b(?:a|en)\s+(\d{1,3})\s+d[íi]as\b"), "days"),
     (
         re.compile(
             r"(?:末日?|月末|\d{1,2}日)?締め?\s*(当|翌々|翌翌|翌)月\s*(末日?|\d{1,2}日)\s*(?:払|支払|振込|迄|まで)"
