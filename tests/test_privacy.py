@@ -388,3 +388,34 @@ def test_erasure_keeps_invoice_rows_and_contacts_table_clean(engine: Engine, wor
         assert after == before and before[0][2] == Decimal("1234.56")
         assert s.scalars(select(Contact).where(Contact.customer_id == world.customer)).all() == []
         assert ledger.find_customer(s, email=EMAIL) is None and ledger.find_customer(s, name=NAME) is None
+
+
+def test_find_turns_a_name_or_address_into_a_customer_number(engine: Engine, world: World, cli_env: None) -> None:
+    """`customer find` matches part of a name or of a contact address, case-insensitively, and prints the
+    customer number with its case count; after erasure the old name and address find nothing."""
+    from worker.cli import app
+
+    with transaction(engine) as s:
+        assert [(c.id, n) for c, n in privacy.find_customers(s, "müller")] == [(world.customer, 2)]
+        assert [c.id for c, _ in privacy.find_customers(s, "HANS@MUELLER")] == [world.customer]
+    printed = CliRunner().invoke(app, ["customer", "find", "mueller.example"])
+    assert printed.exit_code == 0 and NAME in printed.output and str(world.customer) in printed.output
+    structlog.reset_defaults()  # the CLI logged onto the runner's stream, which is closed now
+    _erase(engine, world.customer, force=True)
+    with transaction(engine) as s:
+        assert privacy.find_customers(s, "müller") == [] and privacy.find_customers(s, EMAIL) == []
+    assert CliRunner().invoke(app, ["customer", "find", "mueller"]).exit_code == 1
+
+
+def test_erased_replies_leave_the_classifier_feedback(engine: Engine, world: World) -> None:
+    """A reply a reviewer relabelled is exported as classifier feedback until its customer is erased; then it
+    is not (its bytes are gone, and so is its label)."""
+    from worker.domain import Intent
+    from worker.review import decisions
+
+    with transaction(engine) as s:
+        decisions.reclassify(s, world.reply, Intent.PROMISE_TO_PAY, actor="user:rev@example.com", reason="promise")
+        assert [m.id for m in decisions.corrected_mails(s)] == [world.reply]
+    _erase(engine, world.customer, force=True)
+    with transaction(engine) as s:
+        assert decisions.corrected_mails(s) == []

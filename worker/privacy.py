@@ -144,6 +144,20 @@ def _shared(session: Session, customer_id: int, mail_ids: list[int]) -> frozense
     return frozenset(direct) | frozenset(i for i in via_event if i is not None)
 
 
+def find_customers(session: Session, text: str, *, limit: int = 50) -> list[tuple[Customer, int]]:
+    """Customers whose name contains `text` or who have a contact address containing it (case-insensitive),
+    with their number of cases: how a request by name or address is turned into a customer number."""
+    needle = f"%{text.strip().lower()}%"
+    by_contact = select(Contact.customer_id).where(func.lower(Contact.email).like(needle))
+    found = list(session.scalars(select(Customer).where(or_(
+        func.lower(Customer.name).like(needle), Customer.id.in_(by_contact))).order_by(Customer.id).limit(limit)))
+    counts: dict[int, int] = {}
+    for customer_id, n in session.execute(select(Case.customer_id, func.count()).where(
+            Case.customer_id.in_([c.id for c in found])).group_by(Case.customer_id)):
+        counts[customer_id] = int(n)
+    return [(c, counts.get(c.id, 0)) for c in found]
+
+
 # --- export -------------------------------------------------------------------------------------------------
 
 def export_customer(session: Session, customer_id: int, *, now: datetime | None = None) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from worker import privacy, runtime
 from worker.cli import app
@@ -21,6 +22,27 @@ customer_app = typer.Typer(no_args_is_help=True, help="Personal data of one cust
 app.add_typer(customer_app, name="customer")
 
 CustomerId = Annotated[int, typer.Argument(help="customer number (shown on the case page)")]
+
+
+@customer_app.command("find")
+def find(
+    text: Annotated[str, typer.Argument(help="part of a name or an email address")],
+    config: ConfigOption = None,
+) -> None:
+    """Customers whose name or contact address contains TEXT, with their numbers (for export and erase)."""
+    try:
+        rt = runtime.start(config)
+        with transaction(rt.engine) as session:
+            rows = [(str(c.id), c.name, ", ".join(x.email for x in c.contacts), str(n))
+                    for c, n in privacy.find_customers(session, text)]
+    except DunmailError as exc:
+        raise fail(str(exc)) from None
+    table = Table("customer", "name", "contacts", "cases")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    if not rows:
+        raise typer.Exit(1)
 
 
 @customer_app.command("export")
