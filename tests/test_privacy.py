@@ -419,3 +419,32 @@ def test_erased_replies_leave_the_classifier_feedback(engine: Engine, world: Wor
     _erase(engine, world.customer, force=True)
     with transaction(engine) as s:
         assert decisions.corrected_mails(s) == []
+
+
+def test_erase_waits_for_a_send_holding_the_case(pg_engine: Engine) -> None:
+    """On PostgreSQL the erasure takes each case's row lock before reading, as delivery does before SMTP: a
+    reminder being sent while the erasure starts is committed first and then erased with the rest (read
+    before the lock, its bytes and address would survive)."""
+    import threading
+    import time
+
+    world = build(pg_engine)
+    _close(pg_engine, world.active_case)
+    done: list[privacy.Erasure] = []
+    with transaction(pg_engine) as holder:
+        case = ledger.get_case(holder, world.paid_case, lock=True)  # a delivery in progress on this case
+        late = Mail(case_id=case.id, direction="out", status="sent", stage="reminder_2", to_addrs=EMAIL,
+                    subject="Invoice INV-7001", send_key=f"case:{case.id}:reminder_2",
+                    raw=_raw("ar@dunmail.example", EMAIL, "Invoice INV-7001", f"Dear {NAME}, second notice."))
+        holder.add(late)
+        holder.flush()
+        late_id = late.id
+        worker = threading.Thread(target=lambda: done.append(_erase(pg_engine, world.customer)))
+        worker.start()
+        time.sleep(0.5)
+        assert not done, "the erasure did not wait for the case's lock"
+    worker.join(timeout=10)
+    assert done and done[0].mails_erased == 4
+    with transaction(pg_engine) as s:
+        mail = s.get(Mail, late_id)
+        assert mail is not None and mail.raw is None and mail.to_addrs == ""

@@ -235,6 +235,9 @@ def erase_customer(session: Session, customer_id: int, *, actor: str, force: boo
     Refused while the customer has open cases, unless `force`: then chasing cases move to contact_invalid
     (there is no address left to send to) and their pending reminders are cancelled."""
     at = now or utcnow()
+    # Lock the cases before reading anything: a send or a reply being handled on one of them finishes first,
+    # and what it wrote (a sent reminder's bytes, a reply) is then read and erased with the rest.
+    session.scalars(select(Case.id).where(Case.customer_id == customer_id).order_by(Case.id).with_for_update()).all()
     h = holdings(session, customer_id)
     customer = h.customer
     open_cases = [c for c in h.cases if CaseState(c.state).is_open]
