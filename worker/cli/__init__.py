@@ -47,4 +47,5 @@ COMMAND_MODULES: list[str] = [
     "intake",
     "classify",
     "review",
+    "customer",
 ]
