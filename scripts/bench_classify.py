@@ -122,10 +122,14 @@ def main() -> int:
         if not mails:
             report[name] = "absent"
             continue
-        for raw in mails[:50]:  # warm compiled regexes and lazy imports
+        for raw in mails:  # one pass first: compiled regexes, lazy imports, the model's per-word caches
             classify_bytes(raw)
-        per_second, done = rate(mails, args.seconds)
-        rules_per_second, _ = rate(mails, args.seconds, rules_only=True)  # the baseline, in the same run
+        # the two modes alternate, best of two each, so neither gets the warmer or the quieter moment
+        first, done = rate(mails, args.seconds)
+        rules_first, _ = rate(mails, args.seconds, rules_only=True)  # the baseline, in the same run
+        second, _ = rate(mails, args.seconds)
+        rules_second, _ = rate(mails, args.seconds, rules_only=True)
+        per_second, rules_per_second = max(first, second), max(rules_first, rules_second)
         report[name] = {
             "messages": len(mails),
             "classified": done,
