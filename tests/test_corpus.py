@@ -281,9 +281,9 @@ def test_clients_quoting_and_extras_are_varied() -> None:
 
 
 def test_corpus_stays_small() -> None:
-    """The committed corpus (about 3,400 mails with the fresh sets) is under 16 MB."""
+    """The committed corpus (about 5,500 mails with the fresh sets, ~3 KB each) is under 24 MB."""
     size = sum(p.stat().st_size for p in CORPUS.rglob("*") if p.is_file())
-    assert size < 16 * 1024 * 1024
+    assert size < 24 * 1024 * 1024
 
 
 def build_corpus(*args: str) -> int:
