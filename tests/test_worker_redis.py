@@ -89,6 +89,44 @@ def test_worker_process_delivers_due_reminders_over_redis(tmp_path: Path, redis_
 
 @pytest.mark.redis
 @pytest.mark.slow
+def test_worker_takes_its_broker_from_the_config_file_it_is_given(tmp_path: Path, redis_db: redis.Redis) -> None:
+    """`dunmail worker --config FILE` uses that file's broker_url (before, the actors bound to the default
+    settings' in-process broker): the reminder goes out and the Redis broker was the one used."""
+    db_url = f"sqlite:///{tmp_path / 'c.db'}"
+    engine = make_engine(db_url)
+    upgrade(engine)
+    with transaction(engine) as s:
+        c = Customer(name="Customer C", language="en", timezone="UTC", country="US")
+        s.add(c)
+        ledger.ensure_contact(s, c, "ap@customer.example")
+        s.flush()
+        inv, _ = ledger.upsert_invoice(s, customer=c, number="C-1", amount=Decimal(100), currency="USD",
+                                       issue_date=None, due_date=date(2026, 1, 5))
+        ledger.open_case(s, inv, policy="default", first_action_at=datetime(2026, 1, 1, tzinfo=UTC))
+    with LocalSMTPServer() as smtp:
+        config = tmp_path / "site.toml"
+        config.write_text(f'database_url = "{db_url}"\nbroker_url = "{REDIS_URL}"\nsmtp_port = {smtp.port}\n'
+                          f'tick_interval_seconds = 1\npolicies_dir = "{_all_day_policy(tmp_path)}"\n'
+                          'log_format = "json"\n')
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DUNMAIL_")}
+        env["DUNMAIL_SECRET_KEY"] = "c" * 32
+        redis_db.flushdb()
+        proc = subprocess.Popen([sys.executable, "-m", "worker", "worker", "--threads", "1", "--no-inbox",
+                                 "--health-port", "0", "--config", str(config)], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 90
+            while not smtp.messages and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=60)
+        assert [m.rcpt_tos for m in smtp.messages] == [("ap@customer.example",)], err.decode()[-2000:]
+    assert redis_db.exists("dunmail:broker-epoch"), "the worker did not use the Redis broker of its config file"
+
+
+@pytest.mark.redis
+@pytest.mark.slow
 def test_worker_resends_pending_rows_soon_after_redis_lost_them(tmp_path: Path, redis_db: redis.Redis) -> None:
     """Given a reminder planned and enqueued (pending, its case not due again for 15 minutes) whose message Redis
     lost (flushed), a worker process sends it within seconds — not after the in-flight window — exactly once."""

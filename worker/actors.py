@@ -1,7 +1,8 @@
 """dramatiq actors: thin wrappers that bind log context and call one plain function each.
 
-Importing this module sets the global broker from settings (memory://, redis:// or amqp://).
-Nothing in dunmail imports this module except `dunmail worker`.
+Importing this module sets the global broker: the URL the importing process named with
+worker.broker.use_broker_url (from the settings it loaded), else the default settings' broker_url.
+Nothing in dunmail imports this module except `dunmail worker` (and the demo).
 """
 
 from __future__ import annotations
@@ -10,14 +11,14 @@ import dramatiq
 import structlog
 
 from worker import runtime
-from worker.broker import build_broker
+from worker.broker import build_broker, url_for_actors
 from worker.errors import PermanentError
 from worker.services import Services
 from worker.settings import load_settings
 
 _services: Services | None = None
 # The broker must exist before the decorators below run: they bind each actor to it.
-broker = build_broker(load_settings().broker_url)
+broker = build_broker(url_for_actors() or load_settings().broker_url)
 dramatiq.set_broker(broker)
 
 

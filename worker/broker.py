@@ -25,6 +25,23 @@ def build_broker(url: str) -> dramatiq.Broker:
     raise ConfigError(f"broker_url {url!r}: use memory://, redis://host:6379/0 or amqp://user:pass@host:5672/")
 
 
+_url_for_actors: str | None = None
+
+
+def use_broker_url(url: str) -> None:
+    """Name the broker worker.actors binds to; call it before that module is first imported.
+
+    The actors' decorators bind to the broker that exists when they run, so the process that loaded
+    its settings (`dunmail worker --config FILE`) names it here first; without this the module read
+    the default settings again and a file's broker_url was ignored."""
+    global _url_for_actors
+    _url_for_actors = url
+
+
+def url_for_actors() -> str | None:
+    return _url_for_actors
+
+
 EPOCH_KEY = "dunmail:broker-epoch"
 
 

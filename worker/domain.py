@@ -24,6 +24,9 @@ class Intent(enum.StrEnum):
 
 
 # When a reply says several things, the first of these it says wins (DESIGN.md).
+# A reply is acted on when the classifier's calibrated probability reaches this (settings.classify_min_confidence).
+DEFAULT_MIN_CONFIDENCE = 0.8
+
 PRECEDENCE: tuple[Intent, ...] = (
     Intent.DISPUTE,
     Intent.PAYMENT_PLAN,

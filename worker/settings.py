@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from worker.domain import DEFAULT_MIN_CONFIDENCE
 from worker.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -84,7 +85,7 @@ class Settings(BaseSettings):
     tick_batch_size: int = Field(default=500, ge=1)
     send_uncertain_after_seconds: float = Field(default=600.0, gt=0)
     # classification and trust (README: "Security: what is trusted and why")
-    classify_min_confidence: float = Field(default=0.8, ge=0, le=1)
+    classify_min_confidence: float = Field(default=DEFAULT_MIN_CONFIDENCE, ge=0, le=1)
     authserv_id: str | None = None  # our receiving server's Authentication-Results id; unset = no header trusted
     promise_horizon_days: int = Field(default=60, ge=1, le=3660)  # later promised/return dates go to a person
     # the review app

@@ -38,15 +38,15 @@ from worker.classify.rules import (
     decide,
     run_rules,
 )
-from worker.domain import PRECEDENCE, Classification, Intent
+from worker.domain import DEFAULT_MIN_CONFIDENCE, PRECEDENCE, Classification, Intent
 from worker.errors import MailParseError
 from worker.inbound.message import ParsedMail
 
 log = structlog.get_logger(__name__)
 
-# Below this the caller sends the reply to a person instead of acting on it (settings.classify_min_confidence
-# defaults to the same value).
-LOW_CONFIDENCE = 0.8
+# Below this the caller sends the reply to a person instead of acting on it (the default of
+# settings.classify_min_confidence; `dunmail classify --details` has no settings and uses it for needs_review).
+LOW_CONFIDENCE = DEFAULT_MIN_CONFIDENCE
 NOTHING_SAID = 0.3  # confidence of "other" when no rule fired at all
 SUBJECT_WEIGHT = 0.8  # a subject the customer wrote counts a little less than the body
 ATTACHMENT_WEIGHT = 0.75  # "remittance.pdf" hints at a payment but is not a sentence

@@ -100,6 +100,9 @@ def worker_command(
         raise fail(str(exc)) from None
     from dramatiq import Worker
 
+    from worker.broker import use_broker_url
+
+    use_broker_url(rt.settings.broker_url)  # before the actors bind to a broker
     from worker import actors
 
     services = Services.build(rt)
