@@ -121,3 +121,21 @@ def test_demo_serve_leaves_the_review_app_running_with_a_printed_login(tmp_path:
         proc.wait(timeout=20)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_the_story_never_cuts_an_invoice_number(demo: tuple[dict, Path], width: int) -> None:  # type: ignore[type-arg]
+    """At 80 columns, narrower, or in a pipe, every invoice number of the demo's tables is printed whole."""
+    import io
+
+    from rich.console import Console
+
+    from worker.cli.demo import _print
+
+    summary, _ = demo
+    buffer = io.StringIO()
+    _print(summary, Console(file=buffer, width=width, force_terminal=False))
+    printed = buffer.getvalue()
+    for case in summary["cases"]:
+        assert case["invoice"] in printed, (width, case["invoice"])
+    assert "…" not in printed.split("review queue")[0]

@@ -6,9 +6,10 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from worker.cli import app
@@ -76,17 +77,28 @@ def _serve(database_url: str, port: int) -> None:
                 log_level="warning")
 
 
-def _print(summary: dict[str, object]) -> None:
-    table = Table("invoice", "customer", "lang", "reminders sent", "replies (what dunmail understood)", "state now",
-                  title="dunmail demo: 16 March – 30 June 2026, simulated")
-    for case in summary["cases"]:  # type: ignore[attr-defined]
+def _print(summary: dict[str, object], out: Console | None = None) -> None:
+    """The demo's story as two tables. Identifiers are never cut, at any width or in a pipe; the other
+    columns wrap."""
+    out = out or console
+    cases: list[dict[str, Any]] = summary["cases"]  # type: ignore[assignment]
+    queue_items: list[dict[str, Any]] = summary["review_queue"]  # type: ignore[assignment]
+    widest = max([len(str(c["invoice"])) for c in cases] + [len(str(i["invoice"] or "—")) for i in queue_items] + [7])
+    table = Table(title="dunmail demo: 16 March – 30 June 2026, simulated")
+    table.add_column("invoice", no_wrap=True, min_width=widest)
+    for heading in ("customer", "lang", "reminders sent", "replies (what dunmail understood)", "state now"):
+        table.add_column(heading, overflow="fold")
+    for case in cases:
         replies = ", ".join(
             r["intent"] + (f" (by {r['promised_date']})" if r.get("promised_date") else "") for r in case["replies"]
         )
         table.add_row(case["invoice"], case["customer"], case["language"],
                       f"{case['reminders_sent']}: " + " → ".join(case["stages"]), replies or "—", case["state"])
-    console.print(table)
-    queue = Table("waiting for finance", "invoice", "why", title="review queue")
-    for item in summary["review_queue"]:  # type: ignore[attr-defined]
+    out.print(table)
+    queue = Table(title="review queue")
+    queue.add_column("waiting for finance", overflow="fold")
+    queue.add_column("invoice", no_wrap=True, min_width=widest)
+    queue.add_column("why", overflow="fold")
+    for item in queue_items:
         queue.add_row(item["kind"], item["invoice"] or "—", item["summary"])
-    console.print(queue)
+    out.print(queue)
