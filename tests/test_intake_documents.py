@@ -132,6 +132,15 @@ def test_ubl_peppol_and_jp_pint(kwargs: dict[str, str], spec: InvoiceSpec) -> No
     assert inv.language == spec.language
 
 
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "sNaN"])
+def test_a_ubl_total_that_is_no_number_gives_no_amount(value: str) -> None:
+    """A PayableAmount of NaN or Infinity is read as no amount (the invoice then goes to a person), never as
+    a value that would later break arithmetic."""
+    outcome = read(ubl_xml(replace(InvoiceSpec(), amount_value=value)))
+    assert outcome.invoices, "the invoice is still read, only without its amount"
+    assert all(inv.amount is None for inv in outcome.invoices)
+
+
 def test_ubl_payment_terms_note_when_no_due_date() -> None:
     """A UBL invoice with only PaymentTerms/Note gets its due date from the terms."""
     inv = _one(read(ubl_xml(replace(InvoiceSpec(), terms="Net 30"), due_in="terms")))

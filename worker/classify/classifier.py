@@ -50,6 +50,7 @@ LOW_CONFIDENCE = DEFAULT_MIN_CONFIDENCE
 NOTHING_SAID = 0.3  # confidence of "other" when no rule fired at all
 SUBJECT_WEIGHT = 0.8  # a subject the customer wrote counts a little less than the body
 ATTACHMENT_WEIGHT = 0.75  # "remittance.pdf" hints at a payment but is not a sentence
+MAX_CONFIDENCE = 0.999  # a probability, never certainty: 0.9996 must not print as 1.0
 PROOF_RULE = "paid_proof_attached"  # an attachment named like a remittance advice or 振込明細
 MAX_REPLY_CHARS = 6000  # rules read the start of very long replies only (pasted statements, logs)
 
@@ -195,9 +196,10 @@ def weigh(reading: Reading, model: IntentModel | None) -> Verdict:
         # A remittance advice attached says paid whatever the words; the model reads words only.
         return replace(verdict, intent=Intent.PAID, confidence=verdict.scores.get(Intent.PAID, ATTACHMENT_WEIGHT),
                        alternatives=tuple((i, round(probs[i], 3)) for i in ranked[:2]), model_reasons=(PROOF_RULE,))
-    alternatives = tuple((i, round(probs[i], 3)) for i in ranked[:2])
+    alternatives = tuple((i, round(min(probs[i], MAX_CONFIDENCE), 3)) for i in ranked[:2])
     reasons = (*(verdict.reasons if best is verdict.intent else ()), f"model:{best.value}")
-    return replace(verdict, intent=best, confidence=probs[best], alternatives=alternatives, model_reasons=reasons)
+    confidence = min(probs[best], MAX_CONFIDENCE)
+    return replace(verdict, intent=best, confidence=confidence, alternatives=alternatives, model_reasons=reasons)
 
 
 def classify_bytes(raw: bytes, *, model: IntentModel | Literal["current"] | None = "current") -> Classification:

@@ -100,6 +100,8 @@ def _amount(node: etree._Element | None, currency: str | None) -> Decimal | None
         value = Decimal((node.text or "").strip())
     except InvalidOperation:
         return None
+    if not value.is_finite():  # NaN, Infinity: no amount (a person reads the invoice)
+        return None
     if currency in ZERO_DECIMAL and value == value.to_integral_value():
         value = value.quantize(Decimal(1))
     return value
