@@ -167,3 +167,17 @@ def test_fold_width_keeps_length() -> None:
     text = "ＡＢＣ１２３　テスト"
     assert len(fold_width(text)) == len(text)
     assert fold_width(text).startswith("ABC123 ")
+
+
+@pytest.mark.parametrize(("text", "today", "expected"), [
+    ("we will make the payment in ten days", date(2026, 1, 30), date(2026, 2, 9)),
+    ("we'll pay in a fortnight", date(2026, 1, 14), date(2026, 1, 28)),
+    ("paying it 2moro first thing", date(2026, 8, 20), date(2026, 8, 21)),
+    ("it'll be in our end-of-month payment run", date(2026, 7, 15), date(2026, 7, 31)),
+    ("次回の支払日(毎月10日)でのお支払いとなります", date(2026, 3, 31), date(2026, 4, 10)),
+    ("GW明けのお支払いでもよろしいでしょうか", date(2026, 4, 22), date(2026, 5, 7)),  # 6 May 2026 is a holiday
+    ("二週間ほどお時間をいただけますでしょうか", date(2026, 5, 13), date(2026, 5, 27)),
+])
+def test_dates_written_in_a_hurry(text: str, today: date, expected: date) -> None:
+    """Spans in words (ten days, a fortnight), 2moro, end-of-month, 毎月N日, GW明け and …ほど read as the day."""
+    assert [f.value for f in find_dates(text, today)] == [expected]

@@ -342,7 +342,7 @@ _PAYMENT_WORD = re.compile(
     r"pa(?:y|id|ying|yment)|transfer|wire|remit|settle|send|sent|run|release|clear|"
     r"振込|振り込|振替|支払|払|入金|送金|決済|処理"
 )
-_NEAR = 24  # characters between a date and its payment word, either side
+_NEAR = 40  # characters between a date and its payment word, either side (in the same sentence)
 
 
 # Before a date, weaker: the day someone is back or busy until. It is the payment day only when nothing

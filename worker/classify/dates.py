@@ -284,6 +284,19 @@ def _weekday_week(m: re.Match[str], ctx: _Context) -> date:
     return _next_weekday(ctx.today, _weekday(m)) + timedelta(days=7)
 
 
+def _after_golden_week(m: re.Match[str], ctx: _Context) -> date:
+    """GW明け: the first Japanese business day after 5 May (a substitute holiday on the 6th counts), this
+    year or, past it, the next."""
+    import holidays  # only here: most replies never name Golden Week
+
+    year = ctx.today.year + (ctx.today > date(ctx.today.year, 5, 6))
+    japan = holidays.country_holidays("JP", years=year)
+    day = date(year, 5, 6)
+    while day.weekday() >= 5 or day in japan:
+        day += timedelta(days=1)
+    return day
+
+
 def _first_day_next_week(m: re.Match[str], ctx: _Context) -> date:
     return _week_start(ctx.today) + timedelta(days=7)
 
@@ -387,6 +400,8 @@ def _within(m: re.Match[str], ctx: _Context) -> date | None:
         return _add_business_days(ctx.today, n)
     if unit.startswith(("week", "週")):
         return ctx.today + timedelta(weeks=n)
+    if unit.startswith("fortnight"):
+        return ctx.today + timedelta(weeks=2 * n)
     if unit.startswith(("month", "ヶ月", "か月", "カ月", "ヵ月", "ケ月")):
         y, mo = _add_months(ctx.today, n)
         return _safe_date(y, mo, ctx.today.day) or _month_end(y, mo)
@@ -541,11 +556,14 @@ _FORMS: tuple[tuple[str, str, Resolver], ...] = (
     ("ja_this_week", r"今週(?:中|末|いっぱい)", _this_week),
     (
         "ja_within",
-        _NUM_JA + r"\s?(?P<unit>営業日|日|週間|ヶ月|か月|カ月|ヵ月|ケ月)\s?(?:以内|後|のうち)",
+        _NUM_JA + r"\s?(?P<unit>営業日|日|週間|ヶ月|か月|カ月|ヵ月|ケ月)\s?"
+        r"(?:以内|後|のうち|ほど|程|くらい|ぐらい|程度)",
         _within,
     ),
     ("ja_day_after_tomorrow", r"明後日|あさって", _day_after_tomorrow),
     ("ja_tomorrow", r"明日|あした|あす", _tomorrow),
+    ("ja_every_month_day", r"毎月\s?(?P<d>\d{1,2})\s?日", _ja_day_only),
+    ("ja_after_golden_week", r"(?:GW|gw|ゴールデン\s?ウ[ィイ]ーク)\s?明け", _after_golden_week),
     ("ja_today", r"本日|今日|きょう", _today),
     (
         "ja_day_only",
@@ -597,7 +615,7 @@ _FORMS: tuple[tuple[str, str, Resolver], ...] = (
     ),
     (
         "en_month_end",
-        r"\b(?:the\s+)?end\s+of\s+(?:the|this)\s+month\b|\bend\s+of\s+month\b|\bmonth[- ]end\b|"
+        r"\b(?:the\s+)?end\s+of\s+(?:the|this)\s+month\b|\bend[\s-]+of[\s-]+(?:the[\s-]+)?month\b|\bmonth[- ]end\b|"
         r"\beom\b|\bthis\s+month\b",
         _this_month_end,
     ),
@@ -652,11 +670,11 @@ _FORMS: tuple[tuple[str, str, Resolver], ...] = (
         "en_within",
         r"\b(?:within|in|inside of|in the next|within the next|over the next)\s+"
         + _NUM_EN
-        + r"\s+(?P<unit>(?:business|working|bank)\s+days?|days?|weeks?|months?)\b",
+        + r"\s+(?P<unit>(?:business|working|bank)\s+days?|days?|weeks?|fortnights?|months?)\b",
         _within,
     ),
     ("en_day_after_tomorrow", r"\bday\s+after\s+tomorrow\b", _day_after_tomorrow),
-    ("en_tomorrow", r"\btomorrow\b|\btmrw\b", _tomorrow),
+    ("en_tomorrow", r"\btomorrow\b|\btmrw\b|\b2moro\b|\btmr\b", _tomorrow),
     (
         "en_today",
         r"\btoday\b|\btonight\b|\bthis\s+(?:evening|afternoon)\b|\bend\s+of\s+(?:the\s+)?day\b|\beod\b|\bcob\b|"
@@ -683,7 +701,8 @@ _NUMERIC_PAIR = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?![\d])")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HINT = re.compile(
     r"\d|[月火水木金土日週年末今明本翌来内]|あ[すさし]|きょう|mon|tue|wed|thu|fri|sat|sun|jan|feb|mar|apr|may|jun|jul|aug|"
-    r"sep|oct|nov|dec|today|tonight|evening|afternoon|tomorrow|tmrw|week|wk|month|eod|cob|eom|close|end|year|next|last",
+    r"sep|oct|nov|dec|today|tonight|evening|afternoon|tomorrow|tmrw|2moro|tmr|week|wk|month|eod|cob|eom|close|end|year|next|last|"
+    r"days?\b|fortnight|明け",
     re.IGNORECASE,
 )
 
@@ -718,13 +737,15 @@ _WORD_GATES: dict[str, tuple[str, ...]] = {
     "year_word": ("year",),
     "last": ("last",),
     "relative": ("in", "over"),  # within, inside, in, over
-    "today": ("today", "tonight", "evening", "afternoon", "tomorrow", "tmrw", "eod", "cob", "end", "close"),
+    "today": ("today", "tonight", "evening", "afternoon", "tomorrow", "tmrw", "2moro", "tmr", "eod", "cob", "end",
+              "close"),
     "ja_month": ("月",),
     "ja_weekday": ("曜",),
     "ja_week": ("週",),
     "ja_year": ("年",),
     "ja_day": ("日", "あす", "あした", "あさって", "きょう"),
-    "ja_within": ("以内", "後", "のうち"),
+    "ja_within": ("以内", "後", "のうち", "ほど", "程", "くらい", "ぐらい"),
+    "ja_week_end_of_holidays": ("明け",),
 }
 _GATE_OF = {
     "ja_full": "ja_year",
@@ -749,6 +770,8 @@ _GATE_OF = {
     "ja_within": "ja_within",
     "ja_day_after_tomorrow": "ja_day",
     "ja_tomorrow": "ja_day",
+    "ja_every_month_day": "ja_day",
+    "ja_after_golden_week": "ja_week_end_of_holidays",
     "ja_today": "ja_day",
     "ja_day_only": "ja_day",
     "en_month_day": "month",
