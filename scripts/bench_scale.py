@@ -465,7 +465,9 @@ def report(phase: Phase) -> bool:
             f"sent; {phase.stragglers_ticked} pending mail(s) needed the later tick")
     for name, value in phase.checks.items():
         print(f"    {name}: {value:,}")
-    rate = f"{label}: {phase.rate_99:,.0f} reminders/s to the 99 % mark, {phase.rate:,.0f}/s first to last send"
+    rate = f"{label}: {phase.rate_99:,.0f} reminders/s to the 99 % mark, " + (
+        "first to last send: n/a (the later tick's sends carry its simulated time)" if phase.stragglers_ticked
+        else f"{phase.rate:,.0f}/s first to last send")
     if phase.rate_before_kill:
         rate += f", {phase.rate_before_kill:,.0f}/s before the kill"
     say(rate)
