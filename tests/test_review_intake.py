@@ -3,21 +3,27 @@ a reviewer corrects and confirms, which opens the case, and every correction is 
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+import structlog
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from starlette.exceptions import StarletteDeprecationWarning
+from typer.testing import CliRunner
 
 from tests.e2e.intake_seed import SPEC, forward_body, forward_pdf
 from tests.e2e.seed import seed
 from tests.test_review_http import login
 from worker import ledger
+from worker.cli import _register, app
+from worker.db.migrate import alembic_config
 from worker.db.models import Case, Customer, Event, Invoice, ReviewItem
 from worker.review.app import create_app
 from worker.review.intakeconfirm import correction_rows
@@ -182,3 +188,29 @@ def test_render_scale_bounds_any_page_size() -> None:
         scale = scale_for(width, height)
         assert max(width, height) * scale <= MAX_SIDE + 1e-6
         assert width * height * scale * scale <= MAX_PIXELS * (1 + 1e-9)
+
+
+def test_export_corrections_writes_labels_and_the_mail(client: TestClient, engine: Engine, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dunmail intake export-corrections` writes one labelled row per confirmed invoice beside its raw mail."""
+    item_id = forward_pdf(engine)
+    csrf = login(client)
+    assert client.post(f"/items/{item_id}/confirm", data=_form(csrf, customer_name="Globex Corp.")).status_code == 303
+    if engine.dialect.name == "sqlite":  # built by create_all: tell Alembic it is current, as `db upgrade` would
+        from alembic import command
+
+        command.stamp(alembic_config(engine.url.render_as_string(hide_password=False)), "head")
+    monkeypatch.setenv("DUNMAIL_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("DUNMAIL_SECRET_KEY", "cli-test-secret")
+    _register()
+    saved = structlog.get_config()
+    try:
+        result = CliRunner().invoke(app, ["intake", "export-corrections", "--out", str(tmp_path / "out")])
+    finally:
+        structlog.configure(**saved)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in (tmp_path / "out" / "labels.jsonl").read_text().splitlines()]
+    assert len(rows) == 1 and rows[0]["corrected"] == ["customer_name"]
+    assert rows[0]["machine"]["customer_name"] == SPEC.customer_name
+    assert rows[0]["confirmed"]["customer_name"] == "Globex Corp."
+    assert (tmp_path / "out" / rows[0]["file"]).read_bytes().startswith(b"From:")
