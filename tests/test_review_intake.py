@@ -214,3 +214,17 @@ def test_export_corrections_writes_labels_and_the_mail(client: TestClient, engin
     assert rows[0]["machine"]["customer_name"] == SPEC.customer_name
     assert rows[0]["confirmed"]["customer_name"] == "Globex Corp."
     assert (tmp_path / "out" / rows[0]["file"]).read_bytes().startswith(b"From:")
+
+
+def test_a_pdf_over_the_page_limit_is_not_drawn_but_can_be_typed(client: TestClient, engine: Engine) -> None:
+    """A PDF over intake's page limit is drawn for no one (a reason instead of a picture, the PNG route 404s);
+    the item still offers an empty form, so a person can type the invoice from the raw mail."""
+    from tests.e2e.intake_seed import forward
+    from tests.invoicefactory import intake_mail, many_pages_pdf
+
+    item_id = forward(engine, intake_mail([("long.pdf", "application/pdf", many_pages_pdf(51))]))
+    login(client)
+    html = client.get(f"/items/{item_id}").text
+    assert "cannot be shown" in html and "51 pages, over the 50-page limit" in html and "<img" not in html
+    assert re.search(r'name="number" value=""', html)
+    assert client.get(f"/items/{item_id}/page/1.png").status_code == 404
