@@ -228,3 +228,30 @@ def test_a_pdf_over_the_page_limit_is_not_drawn_but_can_be_typed(client: TestCli
     assert "cannot be shown" in html and "51 pages, over the 50-page limit" in html and "<img" not in html
     assert re.search(r'name="number" value=""', html)
     assert client.get(f"/items/{item_id}/page/1.png").status_code == 404
+
+
+def test_a_batch_pdf_shows_each_invoice_on_its_own_page(client: TestClient, engine: Engine) -> None:
+    """Three invoices, one per page: the page opens on the first one still to confirm, each invoice links to
+    the page its number is on, and once the first is confirmed the page opens on the second."""
+    from dataclasses import replace
+
+    from tests.e2e.intake_seed import forward
+    from tests.invoicefactory import batch_pdf, intake_mail
+
+    specs = [replace(SPEC, number=f"INV-B-{n}", amount=f"{n}00.00", amount_value=f"{n}00.00") for n in (1, 2, 3)]
+    item_id = forward(engine, intake_mail([("batch.pdf", "application/pdf", batch_pdf(specs))]))
+    csrf = login(client)
+    html = client.get(f"/items/{item_id}").text
+    assert "page 1 of 3" in html and f'src="/items/{item_id}/page/1.png?doc=0"' in html
+    assert [int(p) for p in re.findall(r"Its number is on <a [^>]+>page (\d)</a>", html)] == [1, 2, 3]
+    first = re.search(r'name="invoice" value="(\d)">\s*(?:<[^>]+>\s*)*?<label>Invoice number\s*<input name="number" '
+                      r'value="INV-B-1"', html)
+    assert first, "the first form is for INV-B-1"
+    values = {"number": "INV-B-1", "amount": "100.00", "invoice": first.group(1)}
+    assert client.post(f"/items/{item_id}/confirm", data=_form(csrf, **values)).status_code == 303
+    html = client.get(f"/items/{item_id}").text
+    assert "page 2 of 3" in html and f'src="/items/{item_id}/page/2.png?doc=0"' in html
+    assert client.get(f"/items/{item_id}/page/3.png").content.startswith(PNG)
+    with Session(engine) as s:
+        item = s.get(ReviewItem, item_id)
+        assert item is not None and item.status == "open"  # two invoices still to confirm

@@ -270,16 +270,21 @@ class _UI:
         (no PDF) shows the mail's text instead."""
         pdfs = intakeconfirm.pdf_attachments(mail.raw if mail else None)
         doc = min(max(_int(request.query_params.get("doc")) or 0, 0), max(len(pdfs) - 1, 0))
-        page_no = max(_int(request.query_params.get("page")) or 1, 1)
         documents = [{"index": n, "name": name} for n, (name, _) in enumerate(pdfs)]
-        pages, unreadable = 0, None
+        rows = intakeconfirm.to_confirm(item)
+        numbers = [row["values"]["number"] for row in rows]
+        layout, unreadable = pagepng.PdfPages(0, {}), None
         if pdfs:
             try:
-                pages = await run_in_threadpool(pagepng.page_count, pdfs[doc][1], self._render_limits())
+                layout = await run_in_threadpool(pagepng.pdf_pages, pdfs[doc][1], self._render_limits(), numbers)
             except IntakeError as exc:
                 unreadable = str(exc)
-        page_no = min(page_no, pages) if pages else 1
-        rows = intakeconfirm.to_confirm(item)
+        for row in rows:  # a batch PDF holds one invoice per page: each row links to its own
+            row["page"] = layout.found.get(row["values"]["number"])
+        first = next((row["page"] for row in rows if row["page"] and not row["confirmed"]), 1)
+        page_no = _int(request.query_params.get("page")) or first
+        pages = layout.count
+        page_no = min(max(page_no, 1), pages) if pages else 1
         for row in rows:
             if typed is not None and row["index"] == typed_index:
                 row["values"] = {k: typed.get(k, "") for k in intakeconfirm.FIELDS}

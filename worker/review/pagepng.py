@@ -9,11 +9,13 @@ here with zlib (no imaging library needed); the PDF itself is never sent to the 
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 import subprocess
 import sys
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from worker.errors import IntakeError
@@ -22,7 +24,8 @@ DPI = 144
 MAX_SIDE = 1800  # pixels on the long side of a rendered page
 MAX_PIXELS = 2_400_000  # a 1800 x 1333 landscape page, an A4 portrait at 144 dpi is 1191 x 1684
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-_COUNT, _RENDER = "count", "render"
+_PAGES, _RENDER = "pages", "render"
+_MAX_FIND = 20  # invoice numbers looked up per PDF
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,30 @@ def encode_png(rgb: bytes, width: int, height: int, stride: int) -> bytes:
     return _PNG_MAGIC + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b"")
 
 
-def _render_here(data: bytes, mode: str, page_no: int, max_pages: int) -> bytes:
-    """In the child: the page count (ASCII) or page `page_no` (1-based) as PNG."""
+@dataclass(frozen=True)
+class PdfPages:
+    count: int
+    found: dict[str, int]  # invoice number → the first page (1-based) whose text holds it
+
+
+def _find(doc: object, pages: int, numbers: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index in range(pages):
+        page = doc[index]  # type: ignore[index]
+        try:
+            textpage = page.get_textpage()
+            text = textpage.get_text_range()
+            textpage.close()
+        finally:
+            page.close()
+        for number in numbers:
+            if number not in found and number in text:
+                found[number] = index + 1
+    return found
+
+
+def _render_here(data: bytes, mode: str, page_no: int, max_pages: int, numbers: list[str]) -> bytes:
+    """In the child: the page count and where each number is (JSON), or page `page_no` (1-based) as PNG."""
     import pypdfium2 as pdfium
 
     try:
@@ -68,8 +93,8 @@ def _render_here(data: bytes, mode: str, page_no: int, max_pages: int) -> bytes:
         pages = len(doc)
         if pages > max_pages:
             raise IntakeError(f"the PDF has {pages} pages, over the {max_pages}-page limit")
-        if mode == _COUNT:
-            return str(pages).encode()
+        if mode == _PAGES:
+            return json.dumps({"count": pages, "found": _find(doc, pages, numbers)}).encode()
         if not 1 <= page_no <= pages:
             raise IntakeError(f"the PDF has no page {page_no} (it has {pages})")
         page = doc[page_no - 1]
@@ -93,13 +118,14 @@ def _cap_memory(megabytes: int) -> None:
 
 
 def main() -> None:
-    """`python -m worker.review.pagepng MEMORY_MB MODE PAGE MAX_PAGES`: PDF on stdin, answer on stdout;
-    exit 2 with the reason on stderr when the PDF cannot be shown."""
+    """`python -m worker.review.pagepng MEMORY_MB MODE PAGE MAX_PAGES [NUMBER…]`: PDF on stdin, answer on
+    stdout; exit 2 with the reason on stderr when the PDF cannot be shown."""
     memory_mb, mode, page_no, max_pages = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    numbers = sys.argv[5:]
     _cap_memory(memory_mb)
     data = sys.stdin.buffer.read()
     try:
-        out = _render_here(data, mode, page_no, max_pages)
+        out = _render_here(data, mode, page_no, max_pages, numbers)
     except IntakeError as exc:
         sys.stderr.write(str(exc))
         raise SystemExit(2) from None
@@ -109,13 +135,13 @@ def main() -> None:
     sys.stdout.buffer.write(out)
 
 
-def _child(data: bytes, mode: str, page_no: int, limits: RenderLimits) -> bytes:
+def _child(data: bytes, mode: str, page_no: int, limits: RenderLimits, numbers: Sequence[str] = ()) -> bytes:
     if len(data) > limits.max_bytes:
         raise IntakeError(f"the PDF is {len(data)} bytes, over the {limits.max_bytes}-byte limit")
     if b"%PDF-" not in data[:1024]:
         raise IntakeError("the attachment is not a PDF")
     command = [sys.executable, "-m", "worker.review.pagepng", str(limits.memory_mb), mode, str(page_no),
-               str(limits.max_pages)]
+               str(limits.max_pages), *numbers]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     try:
         done = subprocess.run(command, input=data, capture_output=True, timeout=limits.seconds, env=env,
@@ -130,9 +156,12 @@ def _child(data: bytes, mode: str, page_no: int, limits: RenderLimits) -> bytes:
     return done.stdout
 
 
-def page_count(data: bytes, limits: RenderLimits) -> int:
-    """How many pages the PDF has (IntakeError when it cannot be shown)."""
-    return int(_child(data, _COUNT, 0, limits).decode("ascii"))
+def pdf_pages(data: bytes, limits: RenderLimits, numbers: Sequence[str] = ()) -> PdfPages:
+    """How many pages the PDF has and on which page each invoice number first appears (IntakeError when
+    the PDF cannot be shown)."""
+    wanted = [n for n in dict.fromkeys(numbers) if n and not n.startswith("-") and len(n) <= 64][:_MAX_FIND]
+    answer = json.loads(_child(data, _PAGES, 0, limits, wanted))
+    return PdfPages(count=int(answer["count"]), found={str(k): int(v) for k, v in answer["found"].items()})
 
 
 def render_page(data: bytes, page_no: int, limits: RenderLimits) -> bytes:
