@@ -16,6 +16,7 @@ import structlog
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -332,6 +333,9 @@ class _UI:
                                           typed_index=index, problems=exc.problems)
         except DecisionError as exc:
             _flash(request, error=str(exc))
+            return RedirectResponse(f"/items/{item_id}", status_code=303)
+        except IntegrityError:  # two people confirmed the same invoice at once: the database let one win
+            _flash(request, error="this invoice was opened meanwhile by someone else: check the queue")
             return RedirectResponse(f"/items/{item_id}", status_code=303)
         log.info("review_decision", action="confirm_intake", review_id=item_id, case_id=case_id)
         _flash(request, message=f"invoice confirmed: case {case_id} opened")

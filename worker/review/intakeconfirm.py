@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from worker import ledger
 from worker.db.models import Case, Mail, ReviewItem
 from worker.domain import ExtractedInvoice, ReviewKind
+from worker.intake.route import open_invoice
 from worker.money import normalise_currency, parse_form_amount
 from worker.review.decisions import DecisionError
 from worker.settings import Settings
@@ -181,8 +182,6 @@ def confirm(session: Session, item_id: int, index: int, form: dict[str, str], *,
                            issue_date=values.issue_date, due_date=values.due_date,
                            language=language if isinstance(language, str) else None,
                            source=str(doubt.get("source") or "review"), notes=("confirmed by a person",))
-    from worker.intake.route import open_invoice
-
     case = open_invoice(session, inv, settings, mail, confirmed_by=actor)
     if case is None:
         raise ConfirmError({"number": f"invoice {values.number} already has a case: check the number"})
