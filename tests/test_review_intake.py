@@ -255,3 +255,25 @@ def test_a_batch_pdf_shows_each_invoice_on_its_own_page(client: TestClient, engi
     with Session(engine) as s:
         item = s.get(ReviewItem, item_id)
         assert item is not None and item.status == "open"  # two invoices still to confirm
+
+
+def test_a_confirm_that_loses_a_race_says_so(client: TestClient, engine: Engine,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the database refuses the new invoice (another person's confirm won the unique number), the page
+    says so and the item stays open, instead of a server error."""
+    from sqlalchemy.exc import IntegrityError
+
+    import worker.review.intakeconfirm as intakeconfirm
+
+    def lost(*args: object, **kwargs: object) -> None:
+        raise IntegrityError("INSERT INTO invoices", {}, Exception("duplicate key (issuer, number)"))
+
+    item_id = forward_pdf(engine)
+    csrf = login(client)
+    monkeypatch.setattr(intakeconfirm, "open_invoice", lost)
+    response = client.post(f"/items/{item_id}/confirm", data=_form(csrf))
+    assert response.status_code == 303 and response.headers["location"] == f"/items/{item_id}"
+    assert "opened meanwhile by someone else" in client.get(f"/items/{item_id}").text
+    with Session(engine) as s:
+        item = s.get(ReviewItem, item_id)
+        assert item is not None and item.status == "open"
