@@ -45,6 +45,7 @@ COMMAND_MODULES: list[str] = [
     "demo",
     "preview",
     "intake",
+    "intake_corrections",
     "classify",
     "review",
     "customer",

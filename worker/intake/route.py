@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from worker import ledger
-from worker.db.models import Customer, Invoice, Mail, utcnow
+from worker.db.models import Case, Customer, Invoice, Mail, utcnow
 from worker.domain import ExtractedInvoice, ReviewKind
 from worker.inbound.authresults import read_auth_results
 from worker.inbound.message import ParsedMail
@@ -144,10 +144,19 @@ def intake_mail(session: Session, mail: Mail, parsed: ParsedMail, *, settings: S
 
 def _open(session: Session, inv: ExtractedInvoice, settings: Settings, mail: Mail) -> bool:
     """Open the case; False when this invoice is already known (a second forward changes nothing)."""
+    return open_invoice(session, inv, settings, mail) is not None
+
+
+def open_invoice(session: Session, inv: ExtractedInvoice, settings: Settings, mail: Mail, *,
+                 confirmed_by: str | None = None) -> Case | None:
+    """The case for an extracted invoice, or None when the invoice is already known.
+
+    `confirmed_by` is the person who confirmed the fields in the review app: only then is an address the
+    mail names added to a customer dunmail already knows; without it the address waits for a person."""
     assert inv.number and inv.customer_email and inv.amount is not None and inv.currency and inv.due_date
     if session.scalars(select(Invoice.id).where(Invoice.issuer == "default", Invoice.number == inv.number)).first():
         log.info("intake_duplicate", invoice=inv.number, mail_id=mail.id)
-        return False
+        return None
     customer = ledger.find_customer(session, email=inv.customer_email, name=inv.customer_name,
                                     registration_number=None)
     unconfirmed: str | None = None
@@ -158,14 +167,19 @@ def _open(session: Session, inv: ExtractedInvoice, settings: Settings, mail: Mai
         session.add(customer)
         ledger.ensure_contact(session, customer, inv.customer_email)
     elif inv.customer_email.strip().lower() not in {c.email for c in customer.contacts}:
-        unconfirmed = inv.customer_email.strip().lower()  # never added from a mail: a person confirms it
+        if confirmed_by is not None:
+            ledger.ensure_contact(session, customer, inv.customer_email)  # a person vouched for it
+        else:
+            unconfirmed = inv.customer_email.strip().lower()  # never added from a mail: a person confirms it
     session.flush()
     invoice, _ = ledger.upsert_invoice(session, customer=customer, number=inv.number, amount=inv.amount,
                                        currency=inv.currency, issue_date=inv.issue_date, due_date=inv.due_date,
                                        source="intake")
     session.flush()
+    how = f"confirmed by {confirmed_by}" if confirmed_by else "forwarded to intake"
     case = ledger.open_case(session, invoice, policy=customer.policy or settings.default_policy,
-                            first_action_at=utcnow(), reason=f"invoice {inv.number} forwarded to intake")
+                            first_action_at=utcnow(), actor=confirmed_by or ledger.SYSTEM,
+                            reason=f"invoice {inv.number} {how}")
     ledger.record_event(session, case, "intake", mail=mail, source=inv.source,
                         due_date_inferred=inv.due_date_inferred, notes=list(inv.notes))
     if unconfirmed is not None:
@@ -174,7 +188,7 @@ def _open(session: Session, inv: ExtractedInvoice, settings: Settings, mail: Mai
                                    f"{customer.name}: reminders go to the known contacts; add it with "
                                    "'fix contact' only once confirmed")
         log.warning("intake_new_contact_held", case_id=case.id, mail_id=mail.id)
-    return True
+    return case
 
 
 def _doubt(inv: ExtractedInvoice, missing: list[str]) -> dict[str, object]:
@@ -184,4 +198,5 @@ def _doubt(inv: ExtractedInvoice, missing: list[str]) -> dict[str, object]:
         why = f"{inv.number}: no due date"
     else:
         why = f"{inv.number}: low confidence ({inv.confidence:.2f})"
-    return {"why": why, "extracted": inv.contract(), "source": inv.source, "notes": list(inv.notes)}
+    return {"why": why, "extracted": inv.contract(), "source": inv.source, "notes": list(inv.notes),
+            "language": inv.language, "confidence": round(inv.confidence, 3)}  # for the confirm step

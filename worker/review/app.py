@@ -16,6 +16,7 @@ import structlog
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -29,10 +30,10 @@ from starlette.staticfiles import StaticFiles
 from worker.db.engine import engine_for, transaction
 from worker.db.models import Case, Instalment, Mail, ReviewItem, User, utcnow
 from worker.domain import Intent, ReviewKind
-from worker.errors import NotFound
+from worker.errors import IntakeError, NotFound
 from worker.ledger import TransitionError
 from worker.money import parse_form_amount
-from worker.review import actions, auth, dashboard, queue
+from worker.review import actions, auth, dashboard, intakeconfirm, pagepng, queue
 from worker.review.decisions import DecisionError, actor_for
 from worker.review.sanitize import bodies, clean_html
 from worker.settings import Settings
@@ -57,12 +58,14 @@ def create_app(settings: Settings, *, secure_cookies: bool = True, engine: Engin
                throttle: auth.LoginThrottle | None = None) -> Starlette:
     """The app for these settings. `secure_cookies=False` only for plain-HTTP local use and tests."""
     ui = _UI(engine or engine_for(settings.database_url), throttle if throttle is not None else auth.LoginThrottle(),
-             proxies=auth.proxy_networks(settings.trusted_proxies))
+             proxies=auth.proxy_networks(settings.trusted_proxies), settings=settings)
     routes = [
         Route("/", ui.home), Route("/login", ui.login, methods=["GET", "POST"]),
         Route("/logout", ui.logout, methods=["POST"]), Route("/queue", ui.queue_page),
         Route("/cases/{case_id:int}", ui.case_page), Route("/mails/{mail_id:int}.eml", ui.raw_mail),
         Route("/items/{item_id:int}", ui.item_page),
+        Route("/items/{item_id:int}/page/{page_no:int}.png", ui.page_png),
+        Route("/items/{item_id:int}/confirm", ui.confirm_intake, methods=["POST"]),
         Route("/decide", ui.decide, methods=["POST"]), Route("/dashboard", ui.dashboard_page),
         Route("/healthz", ui.health),  # for load balancers and probes: no login, no customer data
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
@@ -78,8 +81,10 @@ def create_app(settings: Settings, *, secure_cookies: bool = True, engine: Engin
 
 
 class _UI:
-    def __init__(self, engine: Engine, throttle: auth.LoginThrottle, proxies: tuple[auth.Network, ...] = ()) -> None:
+    def __init__(self, engine: Engine, throttle: auth.LoginThrottle, *, settings: Settings,
+                 proxies: tuple[auth.Network, ...] = ()) -> None:
         self.engine = engine
+        self.settings = settings
         self.throttle = throttle
         self.proxies = proxies
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"),
@@ -213,6 +218,9 @@ class _UI:
         item, mail = await self.db(lambda s: _item_and_mail(s, item_id))
         if item.case_id is not None:
             return RedirectResponse(f"/cases/{item.case_id}#item-{item.id}", status_code=303)
+        if item.kind == ReviewKind.INTAKE.value:
+            error, message = _take_flash(request)
+            return await self.intake_page(request, item, mail, error=error, message=message)
         images = request.query_params.get("images") == "1"
         view = _mail_view(mail, images) if mail else None
         error, _ = _take_flash(request)
@@ -248,6 +256,90 @@ class _UI:
         if rates:
             charts.append(Markup(dashboard.bar_chart(rates, title="Reply rate per stage", unit="%")))
         return self.render(request, "dashboard.html", board=board, charts=charts, buckets=dashboard.BUCKETS)
+
+    # --- intake: confirm, don't guess ------------------------------------------------------------
+
+    def _render_limits(self) -> pagepng.RenderLimits:
+        s = self.settings
+        return pagepng.RenderLimits(max_bytes=int(s.intake_max_pdf_mb * 1024 * 1024), max_pages=s.intake_max_pdf_pages,
+                                    memory_mb=s.intake_pdf_memory_mb, seconds=s.intake_pdf_seconds)
+
+    async def intake_page(self, request: Request, item: ReviewItem, mail: Mail | None, *, status: int = 200,
+                          error: str | None = None, message: str | None = None, typed: dict[str, str] | None = None,
+                          typed_index: int | None = None, problems: dict[str, str] | None = None) -> Response:
+        """The invoice's page as a picture beside the fields intake read, each editable; a body invoice
+        (no PDF) shows the mail's text instead."""
+        pdfs = intakeconfirm.pdf_attachments(mail.raw if mail else None)
+        doc = min(max(_int(request.query_params.get("doc")) or 0, 0), max(len(pdfs) - 1, 0))
+        documents = [{"index": n, "name": name} for n, (name, _) in enumerate(pdfs)]
+        rows = intakeconfirm.to_confirm(item)
+        numbers = [row["values"]["number"] for row in rows]
+        layout, unreadable = pagepng.PdfPages(0, {}), None
+        if pdfs:
+            try:
+                layout = await run_in_threadpool(pagepng.pdf_pages, pdfs[doc][1], self._render_limits(), numbers)
+            except IntakeError as exc:
+                unreadable = str(exc)
+        for row in rows:  # a batch PDF holds one invoice per page: each row links to its own
+            row["page"] = layout.found.get(row["values"]["number"])
+        first = next((row["page"] for row in rows if row["page"] and not row["confirmed"]), 1)
+        page_no = _int(request.query_params.get("page")) or first
+        pages = layout.count
+        page_no = min(max(page_no, 1), pages) if pages else 1
+        for row in rows:
+            if typed is not None and row["index"] == typed_index:
+                row["values"] = {k: typed.get(k, "") for k in intakeconfirm.FIELDS}
+                row["problems"] = problems or {}
+        text, _ = bodies(mail.raw) if mail else ("", "")
+        return self.render(request, "intake.html", status=status, item=item, mail=mail, rows=rows,
+                           fields=intakeconfirm.FIELDS, labels=intakeconfirm.LABELS, documents=documents,
+                           doc=doc, page_no=page_no, pages=pages, unreadable=unreadable, mail_text=text,
+                           error=error, message=message)
+
+    async def page_png(self, request: Request) -> Response:
+        """One page of the item's forwarded PDF as PNG (never the PDF itself), drawn under the intake limits."""
+        await self.who(request)
+        item_id, page_no = int(request.path_params["item_id"]), int(request.path_params["page_no"])
+        item, mail = await self.db(lambda s: _item_and_mail(s, item_id))
+        pdfs = intakeconfirm.pdf_attachments(mail.raw if mail and item.kind == ReviewKind.INTAKE.value else None)
+        doc = _int(request.query_params.get("doc")) or 0
+        if doc >= len(pdfs):
+            raise NotFound(f"review item {item_id} has no PDF {doc + 1}")
+        try:
+            png = await run_in_threadpool(pagepng.render_page, pdfs[doc][1], page_no, self._render_limits())
+        except IntakeError as exc:
+            log.info("intake_page_unrendered", review_id=item_id, page=page_no)
+            raise NotFound(f"page {page_no} cannot be shown: {exc}") from None
+        return _secure_headers(Response(png, media_type="image/png", headers={
+            "Content-Disposition": f'inline; filename="item-{item_id}-page-{page_no}.png"'}))
+
+    async def confirm_intake(self, request: Request) -> Response:
+        """Open the case with the fields as the person confirmed them; refused values keep the item open
+        and come back on the page with what was typed and why it was refused."""
+        email, _ = await self.who(request, decide=True)
+        fields = await self.form(request)
+        item_id = int(request.path_params["item_id"])
+        index = _int(fields.get("invoice")) or 0
+
+        def work(session: Session) -> int:
+            case = intakeconfirm.confirm(session, item_id, index, fields, actor=actor_for(email),
+                                         settings=self.settings)
+            return case.id
+        try:
+            case_id = await self.db(work)
+        except intakeconfirm.ConfirmError as exc:
+            item, mail = await self.db(lambda s: _item_and_mail(s, item_id))
+            return await self.intake_page(request, item, mail, status=400, error=str(exc), typed=fields,
+                                          typed_index=index, problems=exc.problems)
+        except DecisionError as exc:
+            _flash(request, error=str(exc))
+            return RedirectResponse(f"/items/{item_id}", status_code=303)
+        except IntegrityError:  # two people confirmed the same invoice at once: the database let one win
+            _flash(request, error="this invoice was opened meanwhile by someone else: check the queue")
+            return RedirectResponse(f"/items/{item_id}", status_code=303)
+        log.info("review_decision", action="confirm_intake", review_id=item_id, case_id=case_id)
+        _flash(request, message=f"invoice confirmed: case {case_id} opened")
+        return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
     # --- decisions --------------------------------------------------------------------------------
 
