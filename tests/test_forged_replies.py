@@ -249,7 +249,8 @@ def test_far_return_date_even_with_the_token_is_not_applied(engine: Engine, worl
     assert_no_change_without_review(engine, world, before, mail_id, "more than 60 days")
 
 
-def _dsn(original_id: str, *, sender: str = "MAILER-DAEMON@mx.acme.example") -> bytes:
+def _dsn(original_id: str, *, sender: str = "MAILER-DAEMON@mx.acme.example",
+         auth: str | None = f"{OURS}; spf=pass smtp.helo=mx.acme.example") -> bytes:
     status = (f"Reporting-MTA: dns; mx.acme.example\r\n\r\nFinal-Recipient: rfc822; {CONTACT}\r\n"
               "Action: failed\r\nStatus: 5.1.1\r\n")
     original = (f"From: billing@dunmail.example\r\nTo: {CONTACT}\r\nSubject: Reminder INV-77\r\n"
@@ -257,7 +258,8 @@ def _dsn(original_id: str, *, sender: str = "MAILER-DAEMON@mx.acme.example") -> 
     entity = multipart("report", [part("text/plain", "Your message could not be delivered."),
                                   part("message/delivery-status", status.encode(), cte=""),
                                   part("message/rfc822", original, cte="")])
-    return build_mail([("From", sender), ("To", "billing@dunmail.example"), ("Return-Path", "<>"),
+    headers = [("Authentication-Results", auth)] if auth else []
+    return build_mail([*headers, ("From", sender), ("To", "billing@dunmail.example"), ("Return-Path", "<>"),
                        ("Subject", "Undelivered Mail Returned to Sender"),
                        ("Message-ID", f"<dsn.{abs(hash(original_id))}@mx.acme.example>")], entity)
 
@@ -335,8 +337,21 @@ def test_known_contact_on_a_real_thread_with_dmarc_pass_acts(engine: Engine, wor
     assert snapshot(engine, world.case_id).state == "payment_claimed"
 
 
+@pytest.mark.parametrize("sender", ["MAILER-DAEMON@anything.example", "postmaster@evil.example"])
+def test_bounce_naming_our_id_without_authentication_changes_nothing(engine: Engine, world: World,
+                                                                     sender: str) -> None:
+    """17b. A stranger who saw one reminder writes a DSN naming its Message-ID, from a mailer-daemon address
+    and with Return-Path <>, but our server authenticated it for no failed recipient's domain (nor ours): the
+    contact stays valid, the case keeps its state, a person checks (found by an outside probe)."""
+    before = snapshot(engine, world.case_id)
+    mail_id = run(engine, _dsn(world.reminder_id, sender=sender, auth=f"{OURS}; spf=pass smtp.helo=evil.example"),
+                  classify)
+    assert_no_change_without_review(engine, world, before, mail_id, "bounce")
+
+
 def test_real_bounce_of_our_reminder_acts(engine: Engine, world: World) -> None:
-    """A real DSN from the mailer-daemon naming our unguessable Message-ID marks the contact invalid."""
+    """A real DSN from the failed address's mail server (our server saw SPF pass for mx.acme.example) naming our
+    unguessable Message-ID marks the contact invalid."""
     run(engine, _dsn(world.reminder_id), classify)
     after = snapshot(engine, world.case_id)
     assert (after.state, after.invalid_contacts) == ("contact_invalid", (CONTACT,))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from email.utils import getaddresses, parseaddr
@@ -53,8 +54,10 @@ def _case(engine: Engine) -> int:
 
 
 def _reply(engine: Engine, *, to: str = "ar@dunmail.example", subject: str = "Re: reminder",
-           sender: str = "ap@acme.example", mid: str = "r1@acme.example") -> int:
-    raw = (f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{mid}>\r\n\r\nhello\r\n").encode()
+           sender: str = "ap@acme.example", mid: str = "r1@acme.example", auth: str | None = None) -> int:
+    extra = f"Authentication-Results: {auth}\r\n" if auth else ""
+    raw = (f"{extra}From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{mid}>\r\n\r\n"
+           "hello\r\n").encode()
     with transaction(engine) as s:
         return store_inbound(s, raw, mailbox="test")[0].id
 
@@ -157,15 +160,16 @@ def test_unplaced_reply_goes_to_review_unattached(engine: Engine) -> None:
 
 
 def test_bounce_flags_contacts_and_case(engine: Engine) -> None:
-    """A permanent bounce from the mailer-daemon naming a reminder we sent marks the failed contact invalid
-    and the case contact_invalid."""
+    """A permanent bounce from the failed address's mail server (authenticated by ours) naming a reminder we
+    sent marks the failed contact invalid and the case contact_invalid."""
     case_id = _case(engine)
     with transaction(engine) as s:
         s.add(Mail(case_id=case_id, direction="out", status="sent", send_key=f"case:{case_id}:reminder_1",
                    stage="reminder_1", message_id="r.ourkeyedid@dunmail.example"))
-    process_inbound(engine, _reply(engine, sender="mailer-daemon@mx.example"),
-                    fixed(Intent.BOUNCE, bounce_recipients=("ap@acme.example",), bounce_permanent=True,
-                          original_message_id="r.ourkeyedid@dunmail.example"))
+    pipeline = replace(fixed(Intent.BOUNCE, bounce_recipients=("ap@acme.example",), bounce_permanent=True,
+                             original_message_id="r.ourkeyedid@dunmail.example"), authserv_id="mx.ours.example")
+    process_inbound(engine, _reply(engine, sender="mailer-daemon@mx.acme.example",
+                                   auth="mx.ours.example; spf=pass smtp.helo=mx.acme.example"), pipeline)
     assert _state(engine, case_id) == "contact_invalid"
     with transaction(engine) as s:
         assert s.scalars(select(Contact.invalid_reason)).one() is not None

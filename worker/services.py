@@ -91,6 +91,8 @@ class Services:
             route_other=make_router(self.rt.settings),
             authserv_id=self.rt.settings.authserv_id,
             promise_horizon_days=self.rt.settings.promise_horizon_days,
+            own_domains=tuple(dict.fromkeys(d for d in (self.rt.settings.from_address.rpartition("@")[2],
+                                                        self.rt.settings.reply_domain_name) if d)),
         )
 
     # --- the verbs -----------------------------------------------------------------------------

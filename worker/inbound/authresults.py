@@ -53,6 +53,21 @@ class AuthResults:
             return None
         return "fail" if "fail" in verdicts else verdicts[0]
 
+    def passes_for(self, domain: str) -> bool:
+        """Whether our server authenticated the mail as coming from this domain or one below it: SPF pass
+        for the envelope or HELO domain, DKIM pass for the signing domain, or DMARC pass for header.from."""
+        want = domain.strip().lower().rstrip(".")
+        if not want:
+            return False
+
+        def ours(value: str) -> bool:
+            got = value.strip().lower().rstrip(".").rpartition("@")[2]
+            return got == want or got.endswith("." + want)
+
+        keys = {"spf": ("smtp.mailfrom", "smtp.helo"), "dkim": ("header.d", "header.i"), "dmarc": ("header.from",)}
+        return any(r.result == "pass" and any(ours(r.props.get(k, "")) for k in keys[r.method])
+                   for r in self.results if r.method in keys)
+
     def summary(self) -> dict[str, object]:
         """For the mail's analysis record (shown to reviewers)."""
         return {"authserv_id": self.authserv_id,

@@ -49,6 +49,7 @@ class Pipeline:
     route_other: Callable[[Session, Mail, ParsedMail], bool] | None = None  # e.g. invoice intake; True = handled
     authserv_id: str | None = None  # our receiving server's Authentication-Results id; None = trust no header
     promise_horizon_days: int = 60  # promised / return dates further out than this go to a person
+    own_domains: tuple[str, ...] = ()  # where our own mail comes from (a bounce from our relay is ours)
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ def _process(session: Session, mail: Mail, p: Pipeline, progress: _Progress) -> 
     structlog.contextvars.bind_contextvars(case_id=case.id)
     mail.case_id = case.id
     auth = read_auth_results(parsed.message.get_all("Authentication-Results") or [], p.authserv_id)
-    trust = judge(gather(session, case, parsed, result, placement, auth))
+    trust = judge(gather(session, case, parsed, result, placement, auth, own_domains=p.own_domains))
     mail.analysis = {**mail.analysis, "auth": auth.summary(), "trusted": trust.acts, "trust": trust.basis}
     state = act_on_reply(
         ActContext(session, case, mail, result, p.promise_grace_days(case.policy),

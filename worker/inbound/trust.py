@@ -10,8 +10,9 @@ evidence a stranger cannot produce:
     thread / invoice no. / sender  From is a known contact of the case's customer AND our    hold + review
                                    server's Authentication-Results say dmarc=pass for the
                                    From domain (header.from)
-    a bounce (DSN)                 it names the Message-ID (unguessable) of a mail we sent   review; contact kept
-                                   on this case AND comes from a mailer-daemon / null sender
+    a bounce (DSN)                 it names the Message-ID of a mail we sent on this case    review; contact kept
+                                   AND our server authenticated it (SPF, DKIM or DMARC pass)
+                                   as coming from the failed recipient's domain or our own
     a token that does not verify   never                                                    hold + review
 
 Forwarded invoices (intake) follow the same rule: a forward from an allowed sender opens cases only
@@ -56,6 +57,9 @@ class Evidence:
     dmarc: str | None  # our server's DMARC verdict for the From domain, None when it gave none
     dsn_of_our_mail: bool  # a bounce naming the Message-ID of a mail we sent on this case
     from_mailer_daemon: bool  # From is MAILER-DAEMON/postmaster, or Return-Path is the null sender <>
+    # our server authenticated the bounce as sent from a failed recipient's domain or from our own: a Message-ID
+    # travels wherever a reminder is forwarded, and a From or Return-Path is written by the sender
+    bounce_authenticated: bool = False
 
     @property
     def from_domain(self) -> str:
@@ -80,10 +84,16 @@ def judge(e: Evidence) -> Trust:
     if e.method == "token":
         return Trust(True, "token", "placed by the signed reply token")
     if e.intent == Intent.BOUNCE:
-        if e.dsn_of_our_mail and e.from_mailer_daemon:
-            return Trust(True, "our_dsn", "a delivery report for a reminder we sent")
-        missing = "does not name the Message-ID of a reminder we sent" if not e.dsn_of_our_mail \
-            else "does not come from a mailer-daemon"
+        if e.dsn_of_our_mail and e.from_mailer_daemon and e.bounce_authenticated:
+            return Trust(True, "our_dsn", "a delivery report for a reminder we sent, authenticated by our mail "
+                                          "server as coming from the failed address's domain")
+        if not e.dsn_of_our_mail:
+            missing = "does not name the Message-ID of a reminder we sent"
+        elif not e.from_mailer_daemon:
+            missing = "does not come from a mailer-daemon"
+        else:
+            missing = ("is not authenticated by our mail server as coming from the failed recipient's domain "
+                       "or ours, so anyone who saw a reminder could have written it")
         return Trust(False, "bounce_unverified", f"the bounce {missing}")
     if e.sender_is_contact and e.dmarc == "pass":
         return Trust(True, "dmarc_contact", f"a known contact, DMARC pass for {domain}")
@@ -109,8 +119,8 @@ def judge_forwarder(from_addr: str, *, allowed: bool, dmarc: str | None) -> Trus
 
 
 def gather(session: Session, case: Case, mail: ParsedMail, result: Classification, placement: Placement,
-           auth: AuthResults) -> Evidence:
-    """Collect the evidence for `judge` (reads only)."""
+           auth: AuthResults, *, own_domains: tuple[str, ...] = ()) -> Evidence:
+    """Collect the evidence for `judge` (reads only). `own_domains`: where our own mail comes from."""
     sender = mail.from_addr.lower()
     contact = session.scalars(select(Contact.id).where(Contact.customer_id == case.customer_id,
                                                        Contact.email == sender)).first() if sender else None
@@ -123,7 +133,15 @@ def gather(session: Session, case: Case, mail: ParsedMail, result: Classificatio
         dmarc=auth.dmarc_for(sender.rpartition("@")[2]) if "@" in sender and _one_author(mail) else None,
         dsn_of_our_mail=_names_our_mail(session, case.id, result.original_message_id),
         from_mailer_daemon=_from_mailer_daemon(mail),
+        bounce_authenticated=result.intent == Intent.BOUNCE and any(
+            auth.passes_for(domain) for domain in _bounce_domains(result, own_domains)),
     )
+
+
+def _bounce_domains(result: Classification, own_domains: tuple[str, ...]) -> set[str]:
+    """The domains a genuine bounce comes from: the failed recipients' (their server reports) and ours."""
+    failed = {r.rpartition("@")[2].lower() for r in result.bounce_recipients if "@" in r}
+    return {d for d in failed | {d.lower() for d in own_domains} if d}
 
 
 def _one_author(mail: ParsedMail) -> bool:
