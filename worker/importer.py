@@ -26,7 +26,7 @@ from worker.db.models import Customer, utcnow
 from worker.domain import CaseState
 from worker.errors import ConfigError, ImportRowError
 from worker.ladder.calendar import normalise_region
-from worker.money import normalise_currency, parse_amount, quantize
+from worker.money import check_amount, normalise_currency, parse_amount
 from worker.validation import check_invoice
 
 log = structlog.get_logger(__name__)
@@ -114,8 +114,10 @@ def parse_row(row_number: int, row: dict[str, str]) -> InvoiceRow:
 
     try:
         currency = normalise_currency(need("currency"))
-        amount = quantize(parse_amount(need("amount"), currency), currency)
-        balance = quantize(parse_amount(row["balance"], currency), currency) if row.get("balance") else None
+        # check_amount reads the size before rounding: a 27-digit amount is a row error, not a crash
+        amount = check_amount(parse_amount(need("amount"), currency), currency)
+        balance = check_amount(parse_amount(row["balance"], currency), currency, field="balance") \
+            if row.get("balance") else None
     except ValueError as exc:
         raise ImportRowError(row_number, str(exc)) from None
     emails = tuple(e.strip().lower() for e in re.split(r"[;,\s]+", need("customer_email")) if e.strip())

@@ -102,6 +102,8 @@ def _amount(node: etree._Element | None, currency: str | None) -> Decimal | None
         return None
     if not value.is_finite():  # NaN, Infinity: no amount (a person reads the invoice)
         return None
+    if value.is_finite() and value.adjusted() >= 14:  # rounding it would overflow; the checks call it too large
+        return value
     if currency in ZERO_DECIMAL and value == value.to_integral_value():
         value = value.quantize(Decimal(1))
     return value

@@ -100,6 +100,8 @@ def parse_number(num: str, currency: str | None) -> Decimal | None:
         value = Decimal(f"{digits}.{frac}" if frac else digits)
     except InvalidOperation:
         return None
+    if value.is_finite() and value.adjusted() >= 14:  # rounding it would overflow; the checks call it too large
+        return value
     if currency in ZERO_DECIMAL and value == value.to_integral_value():
         value = value.quantize(Decimal(1))
     return value
