@@ -26,29 +26,33 @@ def test_confirm_intake_with_the_page_image(page: sync_api.Page, seeded_db: Seed
     _login(page)
     page.goto(f"/items/{item_id}")
     image = page.locator("#page-image")
-    sync_api.expect(image).to_be_visible()
+    sync_api.expect(image).to_be_visible(timeout=20_000)
     page.wait_for_function("() => { const i = document.getElementById('page-image');"
                            " return i !== null && i.complete && i.naturalWidth > 0; }", timeout=20_000)
     assert image.evaluate("i => i.naturalWidth") > 500
     form = page.locator("form.confirm-form")
-    sync_api.expect(form.locator("input[name=number]")).to_have_value(SPEC.number)
-    sync_api.expect(form.locator("input[name=amount]")).to_have_value(SPEC.amount_value)
+    sync_api.expect(form.locator("input[name=number]")).to_have_value(SPEC.number, timeout=20_000)
+    sync_api.expect(form.locator("input[name=amount]")).to_have_value(SPEC.amount_value, timeout=20_000)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "intake-confirm.png"), full_page=True)
 
     form.locator("input[name=amount]").fill("12,34x")
     form.locator("button").click()
-    sync_api.expect(page.locator("p.error[role=alert]")).to_contain_text("Amount")
-    sync_api.expect(page.locator("form.confirm-form input[name=amount]")).to_have_value("12,34x")
+    sync_api.expect(page.locator("p.error[role=alert]")).to_contain_text("Amount", timeout=20_000)
+    sync_api.expect(page.locator("form.confirm-form input[name=amount]")).to_have_value("12,34x", timeout=20_000)
     with Session(sqlite_engine) as s:
         assert s.scalars(select(Invoice).where(Invoice.number == SPEC.number)).first() is None
 
+    # the refused form's page draws the picture again: let it arrive before confirming, since a picture
+    # response still in flight writes back the cookie session it started with (without the flash message)
+    page.wait_for_function("() => { const i = document.getElementById('page-image');"
+                           " return i === null || (i.complete && i.naturalWidth > 0); }", timeout=20_000)
     form = page.locator("form.confirm-form")
     form.locator("input[name=amount]").fill("12000.50")
     form.locator("button").click()
     page.wait_for_url("**/cases/*")
-    sync_api.expect(page.locator(".message")).to_contain_text("invoice confirmed")
-    sync_api.expect(page.locator("#case-state")).to_have_text("active")
+    sync_api.expect(page.locator(".message")).to_contain_text("invoice confirmed", timeout=20_000)
+    sync_api.expect(page.locator("#case-state")).to_have_text("active", timeout=20_000)
 
     with Session(sqlite_engine) as s:
         invoice = s.scalars(select(Invoice).where(Invoice.number == SPEC.number)).one()
