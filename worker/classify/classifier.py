@@ -2,6 +2,8 @@
 
     bounce / auto-reply (headers first)  ->  the customer's new words (quotes, signatures cut)
     -> language -> sentences (+ a fresh subject, + attachment names) -> intent rules -> precedence
+    -> the learned model weighs the rules' verdict (worker.classify.model): its calibrated probability
+       decides the intent and is the confidence
     -> the promised date, invoice references and amounts.
 
 Pure apart from parsing: the same mail always gives the same answer (relative dates are resolved
@@ -192,11 +194,11 @@ def weigh(reading: Reading, model: IntentModel | None) -> Verdict:
     )
     ranked = sorted(probs, key=lambda i: -probs[i])
     best = ranked[0]
+    alternatives = tuple((i, round(min(probs[i], MAX_CONFIDENCE), 3)) for i in ranked[:2])
     if best is Intent.OTHER and any(h.rule == PROOF_RULE for h in verdict.hits):
         # A remittance advice attached says paid whatever the words; the model reads words only.
         return replace(verdict, intent=Intent.PAID, confidence=verdict.scores.get(Intent.PAID, ATTACHMENT_WEIGHT),
-                       alternatives=tuple((i, round(probs[i], 3)) for i in ranked[:2]), model_reasons=(PROOF_RULE,))
-    alternatives = tuple((i, round(min(probs[i], MAX_CONFIDENCE), 3)) for i in ranked[:2])
+                       alternatives=alternatives, model_reasons=(PROOF_RULE,))
     reasons = (*(verdict.reasons if best is verdict.intent else ()), f"model:{best.value}")
     confidence = min(probs[best], MAX_CONFIDENCE)
     return replace(verdict, intent=best, confidence=confidence, alternatives=alternatives, model_reasons=reasons)
