@@ -315,14 +315,14 @@ def _first_promise_date(found: Sequence[FoundDate], today: date, text: str = "")
     - else the first deadline ("by …", …まで), else the first future date.
     """
     future = [f for f in found if f.value >= today]
+    lowered = lower_keeping_length(text)  # once: every look around a date below reads it
     if text:
-        future = _payment_days(future, lower_keeping_length(text))
+        future = _payment_days(future, lowered)
     if not future:
         return None
-    anchored = [f for f in future if _near_payment_word(text, f)] if text else []
+    anchored = [f for f in future if _near_payment_word(lowered, f)] if text else []
     if anchored:
         return anchored[-1].value
-    lowered = lower_keeping_length(text)
     deadlines = [f for f in future if f.deadline or _LATEST_AFTER.match(lowered[f.end : f.end + 24])]
     return (deadlines or future)[0].value
 
@@ -369,9 +369,9 @@ def _payment_days(found: Sequence[FoundDate], lowered: str) -> list[FoundDate]:
     return kept or back
 
 
-def _near_payment_word(text: str, f: FoundDate) -> bool:
-    """A payment word within _NEAR characters of the date, in the same sentence."""
-    lowered = lower_keeping_length(text)
+def _near_payment_word(lowered: str, f: FoundDate) -> bool:
+    """A payment word within _NEAR characters of the date, in the same sentence (`lowered`: the text in lower
+    case, same length)."""
     before = _SENTENCE_END.split(lowered[max(0, f.start - _NEAR) : f.start])[-1]
     after = _SENTENCE_END.split(lowered[f.end : f.end + _NEAR])[0]
     return bool(_PAYMENT_WORD.search(before) or _PAYMENT_WORD.search(after))

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +23,7 @@ from worker.classify import train as training
 from worker.cli.core import ConfigOption, fail
 from worker.db.engine import transaction
 from worker.errors import DunmailError
+from worker.labelled import write_labelled
 from worker.review import decisions
 
 console = Console()
@@ -73,23 +73,17 @@ def export_feedback(
     """Write every reviewer-corrected reply in corpus format (the raw mail and its corrected intent)."""
     try:
         rt = runtime.start(config)
-        out.mkdir(parents=True, exist_ok=True)
-        written = 0
-        with transaction(rt.engine) as session, (out / "labels.jsonl").open("w", encoding="utf-8") as labels:
-            for mail in decisions.corrected_mails(session):
-                name = f"feedback-{mail.id}.eml"
-                (out / name).write_bytes(mail.raw or b"")
-                analysis = mail.analysis or {}
-                row = {
-                    "file": name,
-                    "intent": analysis["corrected_intent"],
-                    "language": analysis.get("language") or "und",
+        with transaction(rt.engine) as session:
+            written = write_labelled(out, (
+                (f"feedback-{mail.id}.eml", mail.raw, {
+                    "intent": (mail.analysis or {})["corrected_intent"],
+                    "language": (mail.analysis or {}).get("language") or "und",
                     "body": f"feedback:{mail.id}",
                     "source": "feedback",
-                    "machine_intent": analysis.get("machine_intent"),
-                }
-                labels.write(json.dumps(row, ensure_ascii=False) + "\n")
-                written += 1
+                    "machine_intent": (mail.analysis or {}).get("machine_intent"),
+                })
+                for mail in decisions.corrected_mails(session)
+            ))
     except (DunmailError, OSError) as exc:
         raise fail(str(exc)) from None
     console.print(f"{written} corrected replies written to {out}")

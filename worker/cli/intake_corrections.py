@@ -8,7 +8,6 @@ reader on invoices it got wrong.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +20,7 @@ from worker.cli.intake import intake_app
 from worker.db.engine import transaction
 from worker.db.models import Mail
 from worker.errors import DunmailError
+from worker.labelled import write_labelled
 from worker.review.intakeconfirm import correction_rows
 
 
@@ -32,17 +32,14 @@ def export_corrections(
     """Write every invoice a reviewer confirmed: machine values, confirmed values, corrected fields, raw mail."""
     try:
         rt = runtime.start(config)
-        out.mkdir(parents=True, exist_ok=True)
-        written = corrected = 0
-        with transaction(rt.engine) as session, (out / "labels.jsonl").open("w", encoding="utf-8") as labels:
-            for row in correction_rows(session):
-                mail = session.get(Mail, row["mail_id"]) if row["mail_id"] else None
-                name = f"intake-{row['mail_id']}.eml" if mail is not None else None
-                if mail is not None and name is not None:
-                    (out / name).write_bytes(mail.raw or b"")
-                labels.write(json.dumps({"file": name, **row}, ensure_ascii=False) + "\n")
-                written += 1
-                corrected += bool(row["corrected"])
+        with transaction(rt.engine) as session:
+            rows = correction_rows(session)
+            mails = [session.get(Mail, row["mail_id"]) if row["mail_id"] else None for row in rows]
+            written = write_labelled(out, (
+                (f"intake-{row['mail_id']}.eml" if mail is not None else None, mail.raw if mail else None, row)
+                for row, mail in zip(rows, mails, strict=True)
+            ))
+            corrected = sum(bool(row["corrected"]) for row in rows)
     except (DunmailError, OSError) as exc:
         raise fail(str(exc)) from None
     Console().print(f"{written} confirmed invoices ({corrected} with corrections) written to {out}")

@@ -622,12 +622,12 @@ def canonical_boundaries(raw: bytes) -> bytes:
     `=_b0_=`, `=_b1_=` … lets one compiled pattern serve all mails. A boundary is renamed only when it
     occurs nowhere but in its parameter and at the start of its delimiter lines, and none is part of
     another; else the mail is parsed as written. The stored raw mail is never changed."""
-    found = list(dict.fromkeys(m.group(1) or m.group(2) for m in _BOUNDARY_PARAM.finditer(raw)))
+    params = [m.group(1) or m.group(2) for m in _BOUNDARY_PARAM.finditer(raw)]
+    found = list(dict.fromkeys(params))
     if not found or len(found) > _MAX_BOUNDARIES:
         return raw
     if any(a != b and a in b for a in found for b in found):
         return raw
-    params = [m.group(1) or m.group(2) for m in _BOUNDARY_PARAM.finditer(raw)]
     out = raw
     for n, boundary in enumerate(found):
         new = b"=_b%d_=" % n
